@@ -1,0 +1,72 @@
+/*
+ * cli - the command line: one option table that drives getopt_long(), --help, and the tests that
+ * keep the man page and completions in step with it.
+ *
+ * cli_parse() never prints or exits: it fills struct options or returns the exit code with a
+ * one-line message, so option parsing is testable table by table.
+ */
+#ifndef WSC_CLI_H
+#define WSC_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "url.h"
+
+enum binary_format { BINFMT_RAW = 0, BINFMT_HEX, BINFMT_BASE64 };
+
+#define CLI_MAX_LIST 64 /* -s, -H, -x may each be given this many times */
+
+struct options {
+    struct url url;                 /* from URL or the seed's --host/--port/--path/--protocol */
+    const char *subprotocols[CLI_MAX_LIST];
+    size_t nsubprotocols;
+    const char *headers[CLI_MAX_LIST];
+    size_t nheaders;
+    const char *execute[CLI_MAX_LIST];
+    size_t nexecute;
+    const char *origin;
+    char *authorization;            /* heap: "Bearer ..." or "Basic ...", or NULL */
+    double connect_timeout;         /* seconds, > 0 */
+    const char *cacert;
+    bool insecure;
+    uint64_t max_message_size;      /* 0 = unlimited */
+    bool binary;                    /* -b: stdin records are sent as binary */
+    bool null_delim;                /* -0 */
+    double wait;                    /* -w: seconds after EOF; < 0 = until the server closes */
+    enum binary_format binary_format;
+    bool json;
+    const char *match;              /* NULL = every message */
+    long count;                     /* 0 = unlimited */
+    double timeout;                 /* overall deadline in seconds, 0 = none */
+    int verbosity;                  /* -1 quiet, 0 normal, 1 verbose (-v), 2 (-vv) */
+    bool log_comms;
+};
+
+enum cli_result {
+    CLI_OK = 0,
+    CLI_HELP = -1,    /* --help: print cli_usage() and exit 0 */
+    CLI_VERSION = -2, /* --version */
+    /* positive values are exit codes (2 usage, 3 bad URL) */
+};
+
+/*
+ * Parse argv into *o (which it initialises with the defaults). env_bearer is the value of
+ * WSC_BEARER_TOKEN (or NULL). Returns CLI_OK, CLI_HELP, CLI_VERSION, or an exit code with a
+ * one-line message (no "wsc: " prefix, no newline) in err. Release with cli_free().
+ */
+int cli_parse(struct options *o, int argc, char **argv, const char *env_bearer, char *err,
+              size_t errlen);
+void cli_free(struct options *o);
+
+/* Print --help. */
+void cli_usage(FILE *f);
+
+/* Parse a number of seconds ("2", "0.5"); allow_negative_one admits "-1". 0 or -1 on error. */
+int cli_parse_seconds(const char *s, bool allow_negative_one, double *out);
+/* Parse a byte size with an optional K, M or G suffix (powers of 1024). */
+int cli_parse_size(const char *s, uint64_t *out);
+
+#endif

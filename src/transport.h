@@ -1,0 +1,95 @@
+/*
+ * transport - the byte stream under a WebSocket: TCP, optionally TLS (OpenSSL), behind one
+ * non-blocking connect/read/write/close interface driven by the caller's poll() loop.
+ *
+ * Connecting resolves the host with getaddrinfo() (this one step blocks), then tries every
+ * address in order (IPv6 and IPv4 as the resolver returns them) with a non-blocking connect();
+ * an address that refuses or fails moves on to the next. With TLS it then runs the handshake:
+ * TLS 1.2 or later, SNI for host names, the system CA store or --cacert, and host name (or IP)
+ * verification unless insecure. The caller owns the clock: it applies --connect-timeout.
+ *
+ * Only this file includes OpenSSL.
+ */
+#ifndef WSC_TRANSPORT_H
+#define WSC_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum transport_log_level { TRANSPORT_LOG_INFO = 0, TRANSPORT_LOG_DEBUG = 1 };
+
+struct transport_config {
+    const char *host; /* name or address literal, without brackets */
+    uint16_t port;
+    bool tls;
+    const char *cacert; /* PEM file of trusted CAs instead of the system store, or NULL */
+    bool insecure;      /* skip certificate and host name verification */
+    /* Optional: progress for -v ("resolved localhost to ::1, 127.0.0.1", "trying 127.0.0.1:80",
+     * "TLSv1.3 ..."). One line, no newline. */
+    void (*log)(void *ud, const char *line);
+    void *ud;
+};
+
+enum transport_error {
+    T_AGAIN = -1,        /* would block: poll for transport_poll_events() and call again */
+    T_ERR_RESOLVE = -2,  /* the host name does not resolve (exit 6) */
+    T_ERR_CONNECT = -3,  /* no address accepted the connection (exit 7) */
+    T_ERR_TLS = -4,      /* TLS handshake failed (exit 35) */
+    T_ERR_VERIFY = -5,   /* certificate verification failed (exit 60) */
+    T_ERR_RESET = -6,    /* the connection broke: reset, or I/O error (exit 56) */
+    T_ERR_NOMEM = -7,
+    T_ERR_CONFIG = -8,   /* e.g. --cacert cannot be read (exit 2 is for the caller to decide) */
+};
+
+struct transport;
+
+/* Allocate (copies the strings in cfg). NULL when out of memory. */
+struct transport *transport_new(const struct transport_config *cfg);
+/* Close the socket (sending TLS close_notify best-effort) and free. NULL is a no-op. */
+void transport_free(struct transport *t);
+
+/*
+ * Resolve and start connecting. Returns 0 (in progress: poll and call transport_progress()),
+ * or T_ERR_RESOLVE / T_ERR_CONNECT / T_ERR_CONFIG / T_ERR_NOMEM.
+ */
+int transport_start(struct transport *t);
+
+/*
+ * Drive connecting and the TLS handshake after poll() reported revents on transport_fd().
+ * Returns 1 when the stream is ready for read/write, 0 when still in progress, or a negative
+ * transport_error (T_ERR_CONNECT once every address failed; T_ERR_TLS; T_ERR_VERIFY).
+ */
+int transport_progress(struct transport *t, short revents);
+
+/* True once transport_progress() returned 1 (TCP connected, and TLS done if any). */
+bool transport_ready(const struct transport *t);
+/* True once TCP is connected (before TLS), for the seed's "Connected" trigger. */
+bool transport_tcp_connected(const struct transport *t);
+
+/* The socket to poll (-1 before start), and the events the transport itself needs now
+ * (POLLOUT while connecting, what TLS asked for after a WANT_READ/WANT_WRITE). The caller adds
+ * POLLIN when it wants to read and POLLOUT when it has bytes to write. */
+int transport_fd(const struct transport *t);
+short transport_poll_events(const struct transport *t);
+
+/* Read up to n bytes. Returns > 0, 0 at end of stream (FIN or TLS close_notify), T_AGAIN, or
+ * T_ERR_RESET. */
+long transport_read(struct transport *t, void *p, size_t n);
+/* Write up to n bytes. Returns > 0, T_AGAIN, or T_ERR_RESET. Never raises SIGPIPE. */
+long transport_write(struct transport *t, const void *p, size_t n);
+/* True when TLS holds decrypted bytes that poll() cannot see: read them without waiting. */
+bool transport_has_pending(const struct transport *t);
+/* Half-close our side after the closing handshake (TLS close_notify, then shutdown(SHUT_WR)). */
+void transport_shutdown(struct transport *t);
+
+/* Text of the last error, e.g. "Connection refused", "certificate verify failed: self-signed
+ * certificate", "host name mismatch". Never NULL. */
+const char *transport_error(const struct transport *t);
+/* The connected address "127.0.0.1:8080" / "[::1]:8080", or "" before connecting. */
+const char *transport_peer(const struct transport *t);
+/* For -v after TLS: "TLSv1.3, TLS_AES_256_GCM_SHA384, subject CN=localhost, issuer CN=Test CA";
+ * "" without TLS. */
+const char *transport_tls_info(const struct transport *t);
+
+#endif

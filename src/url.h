@@ -1,0 +1,66 @@
+/*
+ * url - ws:// and wss:// URLs (RFC 6455 §3) and the seed's Hostname/Port/Path/Protocol fields.
+ *
+ * The path and query are kept byte for byte as given (an empty path becomes "/"). A host in
+ * brackets is an IPv6 literal. userinfo ("user:pass@") is percent-decoded for Basic auth.
+ * A fragment ("#...") is refused: RFC 6455 §3 forbids it in WebSocket URIs.
+ */
+#ifndef WSC_URL_H
+#define WSC_URL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct url {
+    bool tls;        /* wss */
+    char *host;      /* without brackets; heap */
+    bool ipv6;       /* host is an IPv6 literal (needs brackets in Host: and in display) */
+    uint16_t port;   /* effective port: the given one, or 80/443 */
+    bool port_given; /* port appeared in the URL (or was non-zero in --port) */
+    char *resource;  /* path + optional "?query", starts with '/'; heap */
+    char *user;      /* decoded, or NULL; heap */
+    char *password;  /* decoded, or NULL; heap */
+};
+
+enum url_error {
+    URL_OK = 0,
+    URL_ERR_SCHEME = -1,   /* not ws:// or wss:// */
+    URL_ERR_HOST = -2,     /* empty or malformed host */
+    URL_ERR_PORT = -3,     /* not a number in 0..65535 */
+    URL_ERR_FRAGMENT = -4, /* contains '#' */
+    URL_ERR_SYNTAX = -5,   /* anything else (bad percent-encoding, control bytes, spaces) */
+    URL_ERR_NOMEM = -6,
+    /* Field errors from url_from_fields(): wrong use of an option (exit 2). */
+    URL_ERR_OPT_HOST = -10,     /* --host contains "://", a path, or is empty */
+    URL_ERR_OPT_PORT = -11,     /* --port not in 0..65535 */
+    URL_ERR_OPT_PROTOCOL = -12, /* --protocol not ws or wss */
+    URL_ERR_OPT_PATH = -13,     /* --path has a fragment or control bytes */
+};
+
+/*
+ * Parse s into *u (fields heap-allocated; release with url_free()). Returns URL_OK or an error;
+ * on error *why (if not NULL) points to a static one-line explanation and *u is left freed.
+ */
+int url_parse(const char *s, struct url *u, const char **why);
+
+/*
+ * Build *u from the seed's fields: host (required; may be a bracketed or bare IPv6 literal),
+ * port (NULL or "0" = default), path (NULL = "/"; a missing leading '/' is added), protocol
+ * (NULL = "ws"; "ws" or "wss", case-insensitive). Same error contract as url_parse().
+ */
+int url_from_fields(const char *host, const char *port, const char *path, const char *protocol,
+                    struct url *u, const char **why);
+
+/* Release the fields; url_free(NULL) is a no-op. */
+void url_free(struct url *u);
+
+/*
+ * The value for the Host: header (RFC 7230 §5.4): host, bracketed if IPv6, with ":port" when
+ * the port is not the scheme's default. Returns a heap string, or NULL when out of memory.
+ */
+char *url_host_header(const struct url *u);
+
+/* The URL for display, never with the password: "wss://host:port/resource". Heap, or NULL. */
+char *url_display(const struct url *u);
+
+#endif
