@@ -27,6 +27,16 @@ enum {
     OPT_JSON,
     OPT_TIMEOUT,
     OPT_LOG_COMMS,
+    OPT_COLOR,
+    OPT_NO_HISTORY,
+    OPT_TIMESTAMPS,
+    OPT_PING_INTERVAL,
+    OPT_NO_KEEPALIVE,
+    OPT_PING_TIMEOUT,
+    OPT_RECONNECT,
+    OPT_RECONNECT_DELAY,
+    OPT_RECONNECT_MAX,
+    OPT_QUEUE_SIZE,
 };
 
 struct cli_option {
@@ -57,15 +67,31 @@ static const struct cli_option cli_options[] = {
     {NULL, "max-message-size", OPT_MAX_MESSAGE_SIZE, "BYTES",
      "largest message accepted, K/M/G suffixes (default 64M)"},
     {NULL, "timeout", OPT_TIMEOUT, "SECS", "give up after SECS in all (exit 28)"},
+    {"Staying up", "ping-interval", OPT_PING_INTERVAL, "SECS",
+     "ping after SECS without traffic (default 30)"},
+    {NULL, "no-keepalive", OPT_NO_KEEPALIVE, NULL, "never send keep-alive pings"},
+    {NULL, "ping-timeout", OPT_PING_TIMEOUT, "SECS",
+     "peer is dead if silent SECS after a ping (default 10)"},
+    {NULL, "reconnect", OPT_RECONNECT, NULL, "reconnect after the connection is lost"},
+    {NULL, "reconnect-delay", OPT_RECONNECT_DELAY, "MIN[:MAX]",
+     "backoff between attempts (default 1:60)"},
+    {NULL, "reconnect-max", OPT_RECONNECT_MAX, "N", "give up after N attempts (default no limit)"},
+    {NULL, "queue-size", OPT_QUEUE_SIZE, "BYTES",
+     "input held while disconnected (default 4M)"},
     {"Input", "binary", 'b', NULL, "send input records as binary messages"},
     {NULL, "null", '0', NULL, "records are separated by NUL, not newline (input and output)"},
     {NULL, "execute", 'x', "MSG", "send MSG first (repeatable)"},
-    {NULL, "wait", 'w', "SECS", "after end of input, receive for SECS (default 2; -1 = forever)"},
+    {NULL, "wait", 'w', "SECS",
+     "after end of input, receive for SECS (default 2, or -1 with --count; -1 = until closed)"},
     {"Output", "match", 'm', "STRING", "only write messages that contain STRING"},
     {NULL, "count", 'n', "N", "exit 0 after writing N messages"},
     {NULL, "binary-format", OPT_BINARY_FORMAT, "hex|base64|raw",
      "how binary messages are written (default raw)"},
-    {NULL, "json", OPT_JSON, NULL, "write one JSON object per message"},
+    {NULL, "json", OPT_JSON, NULL, "write one JSON object per message and event"},
+    {NULL, "show-ping-pong", 'P', NULL, "show pings and pongs received"},
+    {NULL, "timestamps", OPT_TIMESTAMPS, NULL, "prefix human output with the time"},
+    {NULL, "color", OPT_COLOR, "WHEN", "auto (default), always or never"},
+    {NULL, "no-history", OPT_NO_HISTORY, NULL, "do not load or save the REPL history"},
     {"Diagnostics (stderr)", "quiet", 'q', NULL, "only print errors"},
     {NULL, "verbose", 'v', NULL, "extended logging: addresses, TLS, headers, state changes"},
     {NULL, "log-comms", OPT_LOG_COMMS, NULL, "log every frame sent and received"},
@@ -229,6 +255,12 @@ static void options_init(struct options *o)
     o->max_message_size = 64ull << 20;
     o->wait = 2;
     o->binary_format = BINFMT_RAW;
+    o->keepalive = true;
+    o->ping_interval = 30;
+    o->ping_timeout = -1; /* resolved after parsing: min(10, interval) */
+    o->reconnect_delay_min = 1;
+    o->reconnect_delay_max = 60;
+    o->queue_size = 4u << 20;
 }
 
 int cli_parse(struct options *o, int argc, char **argv, const char *env_bearer, char *err,
@@ -239,6 +271,7 @@ int cli_parse(struct options *o, int argc, char **argv, const char *env_bearer, 
     size_t ns = 0;
     const char *host = NULL, *port = NULL, *path = NULL, *protocol = NULL;
     const char *bearer = NULL, *auth = NULL;
+    bool wait_set = false;
     int rc;
 
     options_init(o);
@@ -333,6 +366,7 @@ int cli_parse(struct options *o, int argc, char **argv, const char *env_bearer, 
             if (cli_parse_seconds(optarg, true, &o->wait) < 0)
                 return fail(err, errlen, 2, "--wait: '%s' is not a number of seconds or -1",
                             optarg);
+            wait_set = true;
             break;
         case 'm':
             o->match = optarg;
@@ -364,6 +398,69 @@ int cli_parse(struct options *o, int argc, char **argv, const char *env_bearer, 
         case OPT_LOG_COMMS:
             o->log_comms = true;
             break;
+        case 'P':
+            o->show_ping_pong = true;
+            break;
+        case OPT_TIMESTAMPS:
+            o->timestamps = true;
+            break;
+        case OPT_COLOR:
+            if (strcmp(optarg, "auto") == 0)
+                o->color = COLOR_AUTO;
+            else if (strcmp(optarg, "always") == 0)
+                o->color = COLOR_ALWAYS;
+            else if (strcmp(optarg, "never") == 0)
+                o->color = COLOR_NEVER;
+            else
+                return fail(err, errlen, 2, "--color: '%s' is not auto, always or never", optarg);
+            break;
+        case OPT_NO_HISTORY:
+            o->no_history = true;
+            break;
+        case OPT_PING_INTERVAL:
+            if (cli_parse_seconds(optarg, false, &o->ping_interval) < 0 || o->ping_interval <= 0)
+                return fail(err, errlen, 2, "--ping-interval: '%s' is not a positive number",
+                            optarg);
+            break;
+        case OPT_NO_KEEPALIVE:
+            o->keepalive = false;
+            break;
+        case OPT_PING_TIMEOUT:
+            if (cli_parse_seconds(optarg, false, &o->ping_timeout) < 0 || o->ping_timeout <= 0)
+                return fail(err, errlen, 2, "--ping-timeout: '%s' is not a positive number",
+                            optarg);
+            break;
+        case OPT_RECONNECT:
+            o->reconnect = true;
+            break;
+        case OPT_RECONNECT_DELAY: {
+            char minbuf[32];
+            const char *colon = strchr(optarg, ':');
+            size_t ml = colon ? (size_t)(colon - optarg) : strlen(optarg);
+            if (ml >= sizeof minbuf)
+                ml = sizeof minbuf - 1;
+            memcpy(minbuf, optarg, ml);
+            minbuf[ml] = '\0';
+            if (cli_parse_seconds(minbuf, false, &o->reconnect_delay_min) < 0 ||
+                (colon && cli_parse_seconds(colon + 1, false, &o->reconnect_delay_max) < 0))
+                return fail(err, errlen, 2, "--reconnect-delay: '%s' is not MIN or MIN:MAX seconds",
+                            optarg);
+            if (!colon && o->reconnect_delay_max < o->reconnect_delay_min)
+                o->reconnect_delay_max = o->reconnect_delay_min;
+            if (o->reconnect_delay_max < o->reconnect_delay_min)
+                return fail(err, errlen, 2, "--reconnect-delay: MAX is smaller than MIN");
+            break;
+        }
+        case OPT_RECONNECT_MAX:
+            if (parse_long(optarg, 1, 0x7fffffffL, &o->reconnect_max) < 0)
+                return fail(err, errlen, 2, "--reconnect-max: '%s' is not a positive number",
+                            optarg);
+            break;
+        case OPT_QUEUE_SIZE:
+            if (cli_parse_size(optarg, &o->queue_size) < 0 || o->queue_size < 1024)
+                return fail(err, errlen, 2, "--queue-size: '%s' is not a size of at least 1K",
+                            optarg);
+            break;
         case 'h':
             return CLI_HELP;
         case 'V':
@@ -376,6 +473,12 @@ int cli_parse(struct options *o, int argc, char **argv, const char *env_bearer, 
             return fail(err, errlen, 2, "unknown option '%s' (see wsc --help)", argv[optind - 1]);
         }
     }
+
+    /* With --count the messages awaited are the point: wait for them unless told otherwise. */
+    if (o->count > 0 && !wait_set)
+        o->wait = -1;
+    if (o->ping_timeout < 0)
+        o->ping_timeout = o->ping_interval < 10 ? o->ping_interval : 10;
 
     const char *why = NULL;
     if (optind < argc - 1)

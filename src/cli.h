@@ -16,6 +16,7 @@
 #include "url.h"
 
 enum binary_format { BINFMT_RAW = 0, BINFMT_HEX, BINFMT_BASE64 };
+enum color_mode { COLOR_AUTO = 0, COLOR_ALWAYS, COLOR_NEVER };
 
 #define CLI_MAX_LIST 64 /* -s, -H, -x may each be given this many times */
 
@@ -43,6 +44,20 @@ struct options {
     double timeout;                 /* overall deadline in seconds, 0 = none */
     int verbosity;                  /* -1 quiet, 0 normal, 1 verbose (-v), 2 (-vv) */
     bool log_comms;
+    /* Interactive use */
+    enum color_mode color;
+    bool no_history;
+    bool show_ping_pong;            /* -P */
+    bool timestamps;
+    /* Staying up */
+    bool keepalive;                 /* false with --no-keepalive */
+    double ping_interval;           /* seconds of silence before a ping (default 30) */
+    double ping_timeout;            /* seconds to wait for any byte after a ping */
+    bool reconnect;
+    double reconnect_delay_min;     /* seconds (default 1) */
+    double reconnect_delay_max;     /* seconds (default 60) */
+    long reconnect_max;             /* attempts, 0 = unlimited */
+    uint64_t queue_size;            /* bytes of stdin held while disconnected (default 4M) */
 };
 
 enum cli_result {

@@ -170,7 +170,10 @@ static void transport_failed(struct conn *c, int err)
                        : err == T_ERR_VERIFY  ? "server certificate not verified"
                        : err == T_ERR_CONFIG  ? "bad TLS configuration"
                                               : "connection broke";
-    finish(c, transport_exit(err), "%s: %s", what, transport_error(c->t));
+    if (err == T_ERR_RESOLVE) /* the transport's text already says it all */
+        finish(c, transport_exit(err), "%s", transport_error(c->t));
+    else
+        finish(c, transport_exit(err), "%s: %s", what, transport_error(c->t));
 }
 
 void conn_start(struct conn *c)
@@ -193,6 +196,7 @@ void conn_start(struct conn *c)
     c->subprotocol[0] = '\0';
     c->peer[0] = '\0';
     c->http_status = 0;
+    c->retry_after = -1;
     session_free(c->s);
     c->s = NULL;
     c->state = CONN_IDLE;
@@ -211,6 +215,11 @@ void conn_start(struct conn *c)
 int conn_fd(const struct conn *c)
 {
     return c->t ? transport_fd(c->t) : -1;
+}
+
+uint64_t conn_out_end(const struct conn *c)
+{
+    return c->out_total + (c->s && c->state != CONN_HANDSHAKE ? session_output(c->s)->len : 0);
 }
 
 size_t conn_pending_output(const struct conn *c)
@@ -291,6 +300,9 @@ static bool flush_out(struct conn *c)
             return false;
         }
         buf_consume(b, (size_t)n);
+        c->last_tx = conn_now();
+        if (b != &c->hs_out)
+            c->out_total += (uint64_t)n;
     }
     /* Closing handshake complete (or we failed it) and our close is out: half-close. */
     if (c->state == CONN_CLOSING && !c->shut && session_state(c->s) != SESSION_CLOSE_SENT) {
@@ -380,6 +392,27 @@ static void handshake_done(struct conn *c, size_t head_len)
     buf_clear(&c->hs_in);
 }
 
+/* Retry-After (RFC 9110 §10.2.3): delay-seconds or an HTTP-date. -1 when absent or bad. */
+static long parse_retry_after(const struct handshake_header *h)
+{
+    char v[64];
+    if (h == NULL || h->value_len == 0 || h->value_len >= sizeof v)
+        return -1;
+    memcpy(v, h->value, h->value_len);
+    v[h->value_len] = '\0';
+    char *end;
+    long secs = strtol(v, &end, 10);
+    if (*end == '\0' && secs >= 0)
+        return secs;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (end == NULL || *end != '\0')
+        return -1;
+    time_t when = timegm(&tm), now = time(NULL);
+    return when > now ? (long)(when - now) : 0;
+}
+
 static void handshake_reply(struct conn *c)
 {
     struct handshake_response r;
@@ -409,6 +442,7 @@ static void handshake_reply(struct conn *c)
         while (show > 0 && (body[show - 1] == '\n' || body[show - 1] == '\r'))
             show--;
         c->http_status = r.status;
+        c->retry_after = parse_retry_after(handshake_response_header(&r, "Retry-After"));
         finish(c, EXIT_UPGRADE_REFUSED, "server refused the upgrade: HTTP/1.%d %d %.*s%s%.*s",
                r.minor_version, r.status, (int)r.reason_len, r.reason, show ? ": " : "",
                (int)show, body);
@@ -508,8 +542,8 @@ void conn_handle(struct conn *c, short revents)
         if (!was_tcp && transport_tcp_connected(c->t)) {
             snprintf(c->peer, sizeof c->peer, "%s", transport_peer(c->t));
             log_msg(LOG_VERBOSE, "connected to %s", c->peer);
-            if (c->h.on_state)
-                c->h.on_state(c->ud, CONN_CONNECTING); /* the seed's "Connected" trigger */
+            if (c->h.on_tcp_connected)
+                c->h.on_tcp_connected(c->ud, c->peer);
         }
         if (rc < 0) {
             transport_failed(c, rc);

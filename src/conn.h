@@ -51,6 +51,8 @@ enum wsc_exit {
 
 struct conn_handlers {
     void (*on_state)(void *ud, enum conn_state state);
+    /* TCP is up (the seed's "Connected" trigger); TLS and the handshake follow. */
+    void (*on_tcp_connected)(void *ud, const char *peer);
     void (*on_message)(void *ud, int opcode, const uint8_t *data, size_t len);
     void (*on_ping)(void *ud, const uint8_t *data, size_t len);
     void (*on_pong)(void *ud, const uint8_t *data, size_t len);
@@ -76,6 +78,9 @@ struct conn {
     bool we_closed;      /* the close was ours */
     bool shut;           /* transport_shutdown() done */
     int http_status;     /* status of a refused upgrade */
+    long retry_after;    /* seconds from a refused upgrade's Retry-After, -1 if none */
+    uint64_t out_total;  /* session bytes handed to the kernel, over all connections */
+    int64_t last_tx;     /* monotonic ms of the last write that made progress */
     uint8_t *rbuf;
     size_t rbuf_size;
 };
@@ -113,6 +118,9 @@ void conn_abort(struct conn *c, int result, const char *why);
 
 /* Bytes queued for the peer and not yet written. */
 size_t conn_pending_output(const struct conn *c);
+/* Stream position after the last byte queued so far (out_total + pending): a message queued
+ * just before has been handed to the kernel once c->out_total reaches this. */
+uint64_t conn_out_end(const struct conn *c);
 
 int conn_result(const struct conn *c);
 const char *conn_error(const struct conn *c);

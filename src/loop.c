@@ -1,5 +1,5 @@
 /*
- * loop - the poll() loop and pipe mode; see loop.h.
+ * loop - the poll() loop, pipe mode, the REPL's actions, keep-alive and reconnect; see loop.h.
  */
 #include "loop.h"
 
@@ -10,30 +10,64 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "conn.h"
 #include "input.h"
 #include "log.h"
 #include "output.h"
+#include "rand.h"
+#include "repl.h"
+#include "status.h"
 #include "utf8.h"
 
-#define LOOP_OUTQ_HIGH (1024 * 1024)     /* stop turning input into frames above this */
-#define LOOP_INQ_HIGH  (4 * 1024 * 1024) /* stop reading stdin above this (backpressure) */
+#define LOOP_OUTQ_HIGH      (256 * 1024) /* stop turning input into frames above this */
+#define LOOP_STABLE_MS      30000        /* a connection up this long resets the backoff */
+#define LOOP_FILE_MAX       (64u << 20)  /* largest file /send and /binary read */
+
+enum mode { MODE_PIPE, MODE_REPL };
 
 struct app {
     const struct options *o;
+    enum mode mode;
+    bool color;
     struct conn c;
+    struct status st;
     struct input in;
     bool stdin_open;
-    long written;          /* messages written to stdout */
+    bool stdout_pipe;      /* poll stdout for POLLERR: the reader went away */
+    long written;          /* messages written to stdout (--count) */
     bool count_done;
-    bool executed;         /* -x messages sent */
+    bool executed;         /* -x messages sent on this connection */
     int64_t wait_deadline; /* after end of input; -1 = not armed */
     int64_t overall_deadline;
     int exit_override;     /* a result decided here (stdout, input, --timeout), 0 = none */
-    char why[256];
+    char why[512];
     int interrupts;
+    bool quitting;         /* the user is done: exit once the connection is closed */
+    bool user_closed;      /* our own close: no reconnect */
+    bool connect_pending;  /* REPL /connect while the old connection closes */
+    bool done;
+    int result;            /* exit code of the last connection */
+    char *authorization;   /* /connect TOKEN: replaces the configured credentials */
+    struct options conn_opts; /* copy of *o that /connect may change */
+    /* keep-alive */
+    bool ping_out;         /* a keep-alive ping is outstanding */
+    uint64_t ping_end;     /* stream position after it */
+    int64_t ping_sent;     /* when it was queued */
+    int64_t ping_deadline; /* -1 until the ping has reached the kernel */
+    int64_t established_at;
+    /* /ping */
+    uint8_t uping[WS_MAX_CONTROL_PAYLOAD];
+    size_t uping_len;
+    struct timespec uping_at;
+    bool uping_active;
+    unsigned ping_seq;
+    /* reconnect */
+    unsigned attempts;     /* since the last stable connection */
+    int64_t reconnect_at;  /* -1 = none scheduled */
 };
 
 static int sig_pipe[2] = {-1, -1};
@@ -64,6 +98,259 @@ static int signals_init(void)
     return 0;
 }
 
+/* --- showing things ---------------------------------------------------------------------- */
+
+/* A human line: REPL above the prompt (with --timestamps prefix), else stderr via log. */
+static void show(struct app *a, enum repl_kind kind, enum log_level level, const char *text)
+{
+    if (a->mode == MODE_REPL) {
+        char line[4200];
+        if (a->o->timestamps) {
+            char ts[32];
+            snprintf(line, sizeof line, "[%s] %s", log_time(ts, sizeof ts, false), text);
+            text = line;
+        }
+        repl_print(kind, text, strlen(text));
+    } else if (kind == REPL_ERROR) {
+        log_error("%s", text);
+    } else {
+        log_msg(level, "%s", text);
+    }
+}
+
+/* The seed's triggers: a human event line, and with --json an object on stdout. */
+static void event(struct app *a, const char *name, const char *human, const char *json_fields)
+{
+    if (a->o->json) {
+        char ts[40], line[1200];
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        int n = snprintf(line, sizeof line, "{\"event\":\"%s\",\"time\":\"%s\"%s%s}", name,
+                         status_time(&now, ts, sizeof ts), *json_fields ? "," : "", json_fields);
+        if (n >= (int)sizeof line)
+            n = (int)sizeof line - 1;
+        if (a->mode == MODE_REPL)
+            repl_print(REPL_EVENT, line, (size_t)n);
+        else if (output_line(line, (size_t)n) < 0 && a->exit_override == 0)
+            a->exit_override = EXIT_WRITE;
+        return;
+    }
+    char text[1024];
+    snprintf(text, sizeof text, "* %s", human);
+    show(a, REPL_EVENT, a->o->reconnect && strcmp(name, "established") != 0 &&
+                                strcmp(name, "connected") != 0
+                            ? LOG_NOTE
+                            : LOG_VERBOSE,
+         text);
+}
+
+/* JSON string field: ,"key":"value" with escaping. */
+static void json_field(char *out, size_t n, const char *key, const char *value)
+{
+    struct buf b;
+    buf_init(&b);
+    size_t used = strlen(out);
+    if (output_json_string(&b, (const uint8_t *)value, strlen(value)) == 0)
+        snprintf(out + used, n - used, "%s\"%s\":%.*s", used ? "," : "", key, (int)b.len,
+                 (const char *)buf_head(&b));
+    buf_free(&b);
+}
+
+static void json_number(char *out, size_t n, const char *key, double v)
+{
+    size_t used = strlen(out);
+    snprintf(out + used, n - used, "%s\"%s\":%g", used ? "," : "", key, v);
+}
+
+static void update_prompt(struct app *a)
+{
+    if (a->mode != MODE_REPL)
+        return;
+    char p[64];
+    if (a->c.state == CONN_OPEN)
+        snprintf(p, sizeof p, "> ");
+    else
+        snprintf(p, sizeof p, "[%s] > ",
+                 a->reconnect_at >= 0 ? "reconnecting" : conn_state_name(a->c.state));
+    repl_set_prompt(p);
+}
+
+/* --- connection callbacks ------------------------------------------------------------------ */
+
+static void stop_output(struct app *a, const char *what)
+{
+    if (a->exit_override == 0) {
+        a->exit_override = EXIT_WRITE;
+        snprintf(a->why, sizeof a->why, "cannot write to stdout: %s", what);
+    }
+    a->quitting = true;
+    conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
+}
+
+static void repl_message(struct app *a, int opcode, const uint8_t *data, size_t len)
+{
+    struct buf b;
+    buf_init(&b);
+    if (a->o->json) {
+        static const char t[] = "{\"type\":\"text\",\"data\":", bin[] = "{\"type\":\"binary\"";
+        if (opcode == WS_OP_TEXT) {
+            buf_append(&b, t, sizeof t - 1);
+            output_json_string(&b, data, len);
+            buf_append(&b, "}", 1);
+        } else {
+            char tail[64];
+            buf_append(&b, bin, sizeof bin - 1);
+            snprintf(tail, sizeof tail, ",\"length\":%zu}", len);
+            buf_append(&b, tail, strlen(tail));
+        }
+    } else if (opcode == WS_OP_TEXT) {
+        buf_append(&b, "< ", 2);
+        status_escape(&b, data, len, SIZE_MAX);
+    } else {
+        char head[64], hex[3 * 32 + 1] = "", ascii[33];
+        size_t n = len < 32 ? len : 32, hl = 0;
+        for (size_t i = 0; i < n; i++) {
+            hl += (size_t)snprintf(hex + hl, sizeof hex - hl, "%s%02x", i ? " " : "", data[i]);
+            ascii[i] = data[i] >= 0x20 && data[i] < 0x7f ? (char)data[i] : '.';
+        }
+        ascii[n] = '\0';
+        snprintf(head, sizeof head, "< [binary %zu bytes] ", len);
+        buf_append(&b, head, strlen(head));
+        buf_append(&b, hex, strlen(hex));
+        buf_append(&b, " |", 2);
+        buf_append(&b, ascii, n);
+        buf_append(&b, len > n ? "| ..." : "|", len > n ? 5 : 1);
+    }
+    buf_append(&b, "", 1);
+    show(a, REPL_RECEIVED, LOG_NOTE, (const char *)buf_head(&b));
+    buf_free(&b);
+}
+
+static void on_message(void *ud, int opcode, const uint8_t *data, size_t len)
+{
+    struct app *a = ud;
+    status_received(&a->st, opcode == WS_OP_BINARY, data, len);
+    if (a->count_done || a->exit_override)
+        return;
+    int rc;
+    if (a->mode == MODE_REPL) {
+        rc = output_matches(data, len);
+        if (rc)
+            repl_message(a, opcode, data, len);
+    } else {
+        rc = output_message(opcode, data, len);
+        if (rc < 0) {
+            stop_output(a, strerror(errno));
+            return;
+        }
+    }
+    if (rc == 1 && a->o->count > 0 && ++a->written >= a->o->count) {
+        a->count_done = true;
+        a->quitting = true;
+        conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
+    }
+}
+
+static void on_ping(void *ud, const uint8_t *data, size_t len)
+{
+    struct app *a = ud;
+    if (a->o->show_ping_pong) {
+        struct buf b;
+        buf_init(&b);
+        buf_append(&b, "* ping received ", 16);
+        status_escape(&b, data, len, 125);
+        buf_append(&b, "", 1);
+        show(a, REPL_INFO, LOG_NOTE, (const char *)buf_head(&b));
+        buf_free(&b);
+    }
+}
+
+static void on_pong(void *ud, const uint8_t *data, size_t len)
+{
+    struct app *a = ud;
+    if (a->uping_active && len == a->uping_len && memcmp(data, a->uping, len) == 0) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double ms = (double)(now.tv_sec - a->uping_at.tv_sec) * 1e3 +
+                    (double)(now.tv_nsec - a->uping_at.tv_nsec) / 1e6;
+        a->uping_active = false;
+        a->st.rtt_ms = (long)(ms + 0.5);
+        char text[96];
+        snprintf(text, sizeof text, "* pong: round trip %.3f ms", ms);
+        show(a, REPL_INFO, LOG_NOTE, text);
+        return;
+    }
+    if (a->o->show_ping_pong) {
+        struct buf b;
+        buf_init(&b);
+        buf_append(&b, "* pong received ", 16);
+        status_escape(&b, data, len, 125);
+        buf_append(&b, "", 1);
+        show(a, REPL_INFO, LOG_NOTE, (const char *)buf_head(&b));
+        buf_free(&b);
+    }
+}
+
+static void on_tcp_connected(void *ud, const char *peer)
+{
+    struct app *a = ud;
+    char human[160], json[160] = "";
+    status_set_state(&a->st, "TCP connected");
+    snprintf(a->st.peer, sizeof a->st.peer, "%s", peer);
+    snprintf(human, sizeof human, "connected to %s", peer);
+    json_field(json, sizeof json, "address", peer);
+    event(a, "connected", human, json);
+}
+
+static void on_state(void *ud, enum conn_state st)
+{
+    struct app *a = ud;
+    switch (st) {
+    case CONN_CONNECTING:
+        status_set_state(&a->st, "connecting");
+        break;
+    case CONN_HANDSHAKE:
+        status_set_state(&a->st, "handshaking");
+        break;
+    case CONN_OPEN: {
+        char human[320], json[400] = "";
+        status_set_state(&a->st, "established");
+        snprintf(a->st.subprotocol, sizeof a->st.subprotocol, "%s", a->c.subprotocol);
+        a->st.connects++;
+        a->executed = false;
+        a->ping_out = false;
+        a->established_at = conn_now();
+        snprintf(human, sizeof human, "WebSocket established%s%s",
+                 *a->c.subprotocol ? ", subprotocol " : "", a->c.subprotocol);
+        if (*a->c.subprotocol)
+            json_field(json, sizeof json, "subprotocol", a->c.subprotocol);
+        else
+            snprintf(json, sizeof json, "\"subprotocol\":null");
+        event(a, "established", human, json);
+        break;
+    }
+    case CONN_CLOSING:
+        status_set_state(&a->st, "closing");
+        break;
+    case CONN_DONE:
+        status_set_state(&a->st, "disconnected");
+        break;
+    default:
+        break;
+    }
+    update_prompt(a);
+}
+
+/* --- sending ------------------------------------------------------------------------------ */
+
+static int send_message(struct app *a, int opcode, const uint8_t *data, size_t len)
+{
+    int rc = conn_send(&a->c, opcode, data, len);
+    if (rc == 0)
+        status_sent(&a->st, opcode == WS_OP_BINARY, data, len);
+    return rc;
+}
+
 /* Give up with result and message, after sending our close if we can. */
 static void app_fail(struct app *a, int result, const char *why)
 {
@@ -71,6 +358,7 @@ static void app_fail(struct app *a, int result, const char *why)
         a->exit_override = result;
         snprintf(a->why, sizeof a->why, "%s", why);
     }
+    a->quitting = true;
     if (a->c.state == CONN_OPEN) {
         conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
         conn_flush(&a->c);
@@ -78,48 +366,20 @@ static void app_fail(struct app *a, int result, const char *why)
     conn_abort(&a->c, result, why);
 }
 
-static void on_message(void *ud, int opcode, const uint8_t *data, size_t len)
-{
-    struct app *a = ud;
-    if (a->count_done || a->exit_override)
-        return;
-    int rc = output_message(opcode, data, len);
-    if (rc < 0) {
-        char why[128];
-        snprintf(why, sizeof why, "cannot write to stdout: %s", strerror(errno));
-        a->exit_override = EXIT_WRITE;
-        snprintf(a->why, sizeof a->why, "%s", why);
-        conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
-        return;
-    }
-    if (rc == 1 && a->o->count > 0 && ++a->written >= a->o->count) {
-        a->count_done = true;
-        conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
-    }
-}
-
-static void on_state(void *ud, enum conn_state st)
-{
-    struct app *a = ud;
-    if (st == CONN_OPEN) {
-        log_msg(LOG_VERBOSE, "WebSocket established%s%s", *a->c.subprotocol ? ", subprotocol " : "",
-                a->c.subprotocol);
-        a->executed = false;
-    }
-}
-
-/* Turn queued input (and -x messages) into frames while the connection takes them. */
+/* Pipe mode: turn queued input (and -x messages) into frames while the connection takes them. */
 static void pump_input(struct app *a)
 {
     const struct options *o = a->o;
-    if (a->c.state != CONN_OPEN || a->exit_override)
+    if (a->c.state != CONN_OPEN || a->exit_override || a->quitting)
         return;
     int opcode = o->binary ? WS_OP_BINARY : WS_OP_TEXT;
     if (!a->executed) {
         for (size_t i = 0; i < o->nexecute; i++)
-            conn_send(&a->c, WS_OP_TEXT, (const uint8_t *)o->execute[i], strlen(o->execute[i]));
+            send_message(a, WS_OP_TEXT, (const uint8_t *)o->execute[i], strlen(o->execute[i]));
         a->executed = true;
     }
+    if (a->mode != MODE_PIPE)
+        return;
     const uint8_t *rec;
     size_t len;
     while (conn_pending_output(&a->c) < LOOP_OUTQ_HIGH && input_next(&a->in, &rec, &len)) {
@@ -131,20 +391,23 @@ static void pump_input(struct app *a)
             app_fail(a, EXIT_INPUT, why);
             return;
         }
-        if (conn_send(&a->c, opcode, rec, len) < 0) {
+        if (send_message(a, opcode, rec, len) < 0) {
             app_fail(a, EXIT_INTERNAL, "out of memory");
             return;
         }
+        input_sent(&a->in, conn_out_end(&a->c));
     }
     conn_flush(&a->c);
 }
 
 static bool want_stdin(struct app *a)
 {
-    if (!a->stdin_open || a->exit_override)
+    if (a->mode == MODE_REPL)
+        return true;
+    if (!a->stdin_open || a->exit_override || a->quitting)
         return false;
-    /* Backpressure: a full queue with a record ready waits until the connection takes it. */
-    return input_queued(&a->in) < LOOP_INQ_HIGH || !input_ready(&a->in);
+    /* Backpressure: a full queue with a record ready waits until a connection takes it. */
+    return input_queued(&a->in) < a->o->queue_size || !input_ready(&a->in);
 }
 
 static void read_stdin(struct app *a)
@@ -160,133 +423,592 @@ static void read_stdin(struct app *a)
 /* After the last record went out: wait --wait seconds for replies, then close. */
 static void check_done_sending(struct app *a, int64_t now)
 {
-    if (a->stdin_open || a->wait_deadline >= 0 || a->c.state != CONN_OPEN || a->o->wait < 0)
+    if (a->mode != MODE_PIPE || a->stdin_open || a->wait_deadline >= 0 ||
+        a->c.state != CONN_OPEN || a->o->wait < 0)
         return;
     if (input_queued(&a->in) > 0 || conn_pending_output(&a->c) > 0 || !a->executed)
         return;
     a->wait_deadline = now + (int64_t)(a->o->wait * 1000);
 }
 
+/* --- keep-alive ---------------------------------------------------------------------------- */
+
+static int64_t keepalive_next(struct app *a)
+{
+    if (!a->o->keepalive || a->c.state != CONN_OPEN)
+        return -1;
+    if (a->ping_out)
+        return a->ping_deadline;
+    int64_t quiet_since = a->c.last_rx > a->established_at ? a->c.last_rx : a->established_at;
+    return quiet_since + (int64_t)(a->o->ping_interval * 1000);
+}
+
+static void keepalive(struct app *a, int64_t now)
+{
+    const struct options *o = a->o;
+    if (!o->keepalive || a->c.state != CONN_OPEN)
+        return;
+    if (a->ping_out) {
+        if (a->c.last_rx >= a->ping_sent) {
+            a->ping_out = false; /* anything at all proves the peer alive */
+        } else if (a->ping_deadline < 0 && a->c.out_total >= a->ping_end) {
+            /* The clock starts once the ping reached the kernel: a busy queue is no silence. */
+            a->ping_deadline = now + (int64_t)(o->ping_timeout * 1000);
+        } else if (a->ping_deadline >= 0 && now >= a->ping_deadline) {
+            char why[160];
+            snprintf(why, sizeof why,
+                     "no reply from the server within %g s of a ping (--ping-timeout)",
+                     o->ping_timeout);
+            conn_abort(&a->c, EXIT_TIMEOUT, why);
+            return;
+        }
+        return;
+    }
+    int64_t next = keepalive_next(a);
+    if (next >= 0 && now >= next) {
+        static const uint8_t payload[] = "wsc keep-alive";
+        if (conn_ping(&a->c, payload, sizeof payload - 1) == 0) {
+            a->ping_out = true;
+            a->ping_sent = now;
+            a->ping_end = conn_out_end(&a->c);
+            a->ping_deadline = -1;
+            conn_flush(&a->c);
+        }
+    }
+}
+
+/* --- reconnecting -------------------------------------------------------------------------- */
+
+/* Failures that will not get better by trying again. */
+static bool fatal_result(struct app *a, int result)
+{
+    switch (result) {
+    case EXIT_USAGE:
+    case EXIT_URL:
+    case EXIT_INPUT:
+    case EXIT_HANDSHAKE:
+    case EXIT_WRITE:
+    case EXIT_CERT:
+    case EXIT_INTERNAL:
+        return true;
+    case EXIT_UPGRADE_REFUSED: {
+        int s = a->c.http_status;
+        return s >= 400 && s < 500 && s != 408 && s != 429;
+    }
+    default:
+        return false;
+    }
+}
+
+static double backoff_delay(struct app *a)
+{
+    const struct options *o = a->o;
+    double ceiling = o->reconnect_delay_min;
+    for (unsigned i = 1; i < a->attempts && ceiling < o->reconnect_delay_max; i++)
+        ceiling *= 2;
+    if (ceiling > o->reconnect_delay_max)
+        ceiling = o->reconnect_delay_max;
+    /* Full jitter between MIN and the current ceiling. */
+    uint32_t r = 0;
+    rand_bytes(&r, sizeof r);
+    double d = o->reconnect_delay_min + (ceiling - o->reconnect_delay_min) * (r / 4294967296.0);
+    if (a->c.retry_after >= 0 && d < (double)a->c.retry_after)
+        d = (double)a->c.retry_after;
+    return d;
+}
+
+static void start_connection(struct app *a)
+{
+    a->reconnect_at = -1;
+    a->user_closed = false;
+    a->wait_deadline = -1;
+    conn_start(&a->c);
+    update_prompt(a);
+}
+
+/* The connection ended: tell, then exit, stay (REPL) or schedule a reconnect. */
+static void connection_ended(struct app *a)
+{
+    int result = conn_result(&a->c);
+    const char *err = conn_error(&a->c);
+    int64_t now = conn_now();
+    char human[700], json[900] = "";
+    int sent = a->c.s ? session_close_code_sent(a->c.s) : 0;
+    int rcvd = a->c.s ? session_close_code_received(a->c.s) : 0;
+
+    if (a->mode == MODE_PIPE) {
+        input_written(&a->in, a->c.out_total);
+        input_rewind(&a->in); /* records not wholly written go again on the next connection */
+    }
+    a->result = result;
+    if (a->established_at > 0 && now - a->established_at >= LOOP_STABLE_MS)
+        a->attempts = 0;
+    a->established_at = 0;
+
+    const char *by = a->c.we_closed ? "client" : rcvd ? "server" : "error";
+    if (rcvd)
+        snprintf(human, sizeof human, "disconnected: %s", *err ? err : "server closed");
+    else if (a->c.we_closed)
+        snprintf(human, sizeof human, "disconnected: closed by us (%d)", sent);
+    else
+        snprintf(human, sizeof human, "disconnected: %s", *err ? err : "connection closed");
+    json_field(json, sizeof json, "by", by);
+    if (rcvd || sent)
+        json_number(json, sizeof json, "code", rcvd ? rcvd : sent);
+    if (rcvd && a->c.s)
+        json_field(json, sizeof json, "reason", session_close_reason_received(a->c.s));
+    if (*err && result != EXIT_OK)
+        json_field(json, sizeof json, "error", err);
+    json_number(json, sizeof json, "exit", result);
+    event(a, "disconnected", human, json);
+
+    if (a->quitting || a->exit_override) {
+        a->done = true;
+        return;
+    }
+    if (a->connect_pending) {
+        a->connect_pending = false;
+        start_connection(a);
+        return;
+    }
+    if (a->o->reconnect && !a->user_closed) {
+        if (fatal_result(a, result)) {
+            char text[700];
+            snprintf(text, sizeof text, "not reconnecting: %s", *err ? err : "fatal error");
+            show(a, REPL_ERROR, LOG_ERROR, text);
+        } else if (a->o->reconnect_max > 0 && a->attempts >= (unsigned)a->o->reconnect_max) {
+            char text[160];
+            snprintf(text, sizeof text, "giving up after %u reconnect attempts (--reconnect-max)",
+                     a->attempts);
+            show(a, REPL_ERROR, LOG_ERROR, text);
+        } else {
+            a->attempts++;
+            double d = backoff_delay(a);
+            a->reconnect_at = now + (int64_t)(d * 1000);
+            char text[160];
+            json[0] = '\0';
+            snprintf(text, sizeof text, "reconnecting in %.1f s (attempt %u)", d, a->attempts);
+            json_number(json, sizeof json, "delay", d);
+            json_number(json, sizeof json, "attempt", a->attempts);
+            event(a, "reconnecting", text, json);
+            update_prompt(a);
+            return;
+        }
+        if (a->mode == MODE_PIPE) {
+            a->done = true;
+            return;
+        }
+    }
+    if (a->mode == MODE_PIPE)
+        a->done = true;
+    update_prompt(a);
+}
+
+/* --- the REPL's actions -------------------------------------------------------------------- */
+
+static int read_file(const char *path, struct buf *out, const char **why)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *why = strerror(errno);
+        return -1;
+    }
+    for (;;) {
+        if (out->len > LOOP_FILE_MAX) {
+            *why = "file too large (64 MiB at most)";
+            close(fd);
+            return -1;
+        }
+        if (buf_reserve(out, 65536) < 0) {
+            *why = "out of memory";
+            close(fd);
+            return -1;
+        }
+        ssize_t n = read(fd, buf_tail(out), 65536);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            *why = strerror(errno);
+            close(fd);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        buf_commit(out, (size_t)n);
+    }
+    close(fd);
+    return 0;
+}
+
+static void errorf(struct app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#include <stdarg.h>
+static void errorf(struct app *a, const char *fmt, ...)
+{
+    char text[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    show(a, REPL_ERROR, LOG_ERROR, text);
+}
+
+static bool require_open(struct app *a, const char *what)
+{
+    if (a->c.state == CONN_OPEN)
+        return true;
+    errorf(a, "not connected (%s): %s not sent; use /connect", conn_state_name(a->c.state), what);
+    return false;
+}
+
+static void quit(struct app *a)
+{
+    a->quitting = true;
+    if (a->c.state == CONN_OPEN) {
+        a->user_closed = true;
+        conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
+    } else if (a->c.state != CONN_DONE) {
+        conn_abort(&a->c, EXIT_OK, "");
+    } else {
+        a->done = true;
+    }
+}
+
+static void cmd_connect(struct app *a, const struct cmd *c)
+{
+    if (c->arg_len > 0) {
+        free(a->authorization);
+        if (asprintf(&a->authorization, "Bearer %s", c->arg) < 0)
+            a->authorization = NULL;
+        a->conn_opts.authorization = a->authorization;
+    }
+    a->reconnect_at = -1;
+    if (a->c.state == CONN_DONE || a->c.state == CONN_IDLE) {
+        start_connection(a);
+    } else if (a->c.state == CONN_OPEN) {
+        a->connect_pending = true;
+        a->user_closed = true;
+        conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
+    } else {
+        a->connect_pending = true;
+        conn_abort(&a->c, EXIT_OK, "");
+    }
+}
+
+static void cmd_close(struct app *a, int code, const char *reason)
+{
+    if (a->c.state != CONN_OPEN) {
+        a->reconnect_at = -1;
+        if (a->c.state != CONN_DONE)
+            conn_abort(&a->c, EXIT_OK, "");
+        update_prompt(a);
+        return;
+    }
+    a->user_closed = true;
+    int rc = conn_close(&a->c, code, reason);
+    if (rc == SESSION_ERR_ARG)
+        errorf(a, "invalid close code or reason");
+}
+
+static void on_line(void *ud, char *line)
+{
+    struct app *a = ud;
+    if (line == NULL) { /* Ctrl-D */
+        quit(a);
+        return;
+    }
+    struct cmd c;
+    const char *why = NULL;
+    if (cmd_parse(line, &c, &why) < 0) {
+        errorf(a, "%s", why);
+        return;
+    }
+    struct buf file;
+    buf_init(&file);
+    switch (c.kind) {
+    case CMD_NONE:
+        break;
+    case CMD_SEND:
+        if (!require_open(a, "message"))
+            break;
+        if (!utf8_valid((const uint8_t *)c.arg, c.arg_len))
+            errorf(a, "the line is not valid UTF-8: not sent");
+        else
+            send_message(a, WS_OP_TEXT, (const uint8_t *)c.arg, c.arg_len);
+        break;
+    case CMD_CONNECT:
+        cmd_connect(a, &c);
+        break;
+    case CMD_DISCONNECT:
+        cmd_close(a, WS_CLOSE_NORMAL, NULL);
+        break;
+    case CMD_CLOSE:
+        cmd_close(a, c.code, c.arg);
+        break;
+    case CMD_PING:
+        if (!require_open(a, "ping"))
+            break;
+        if (c.arg_len == 0) {
+            a->uping_len = (size_t)snprintf((char *)a->uping, sizeof a->uping, "wsc-ping-%u",
+                                            ++a->ping_seq);
+        } else {
+            memcpy(a->uping, c.arg, c.arg_len);
+            a->uping_len = c.arg_len;
+        }
+        if (conn_ping(&a->c, a->uping, a->uping_len) == 0) {
+            a->uping_active = true;
+            clock_gettime(CLOCK_MONOTONIC, &a->uping_at);
+        }
+        break;
+    case CMD_PONG:
+        if (require_open(a, "pong"))
+            conn_pong(&a->c, (const uint8_t *)c.arg, c.arg_len);
+        break;
+    case CMD_BINARY:
+        if (c.file && read_file(c.file, &file, &why) < 0) {
+            errorf(a, "/binary: %s: %s", c.file, why);
+            break;
+        }
+        if (require_open(a, "message")) {
+            const struct buf *b = c.file ? &file : &c.data;
+            send_message(a, WS_OP_BINARY, b->len ? buf_head(b) : (const uint8_t *)"", b->len);
+        }
+        break;
+    case CMD_SEND_FILE:
+        if (read_file(c.file, &file, &why) < 0) {
+            errorf(a, "/send: %s: %s", c.file, why);
+            break;
+        }
+        if (!utf8_valid(file.len ? buf_head(&file) : (const uint8_t *)"", file.len)) {
+            errorf(a, "/send: %s is not valid UTF-8 (use /binary @%s)", c.file, c.file);
+            break;
+        }
+        if (require_open(a, "file"))
+            send_message(a, WS_OP_TEXT, file.len ? buf_head(&file) : (const uint8_t *)"",
+                         file.len);
+        break;
+    case CMD_STATUS: {
+        struct buf b;
+        buf_init(&b);
+        if (status_format(&a->st, &b) == 0 && buf_append(&b, "", 1) == 0)
+            show(a, REPL_INFO, LOG_NOTE, (const char *)buf_head(&b));
+        buf_free(&b);
+        break;
+    }
+    case CMD_HELP:
+        show(a, REPL_INFO, LOG_NOTE, cmd_help);
+        break;
+    case CMD_QUIT:
+        quit(a);
+        break;
+    }
+    buf_free(&file);
+    cmd_free(&c);
+    conn_flush(&a->c);
+}
+
+/* --- signals ------------------------------------------------------------------------------- */
+
 static void handle_signals(struct app *a)
 {
     unsigned char sigs[16];
     ssize_t n = read(sig_pipe[0], sigs, sizeof sigs);
     for (ssize_t i = 0; i < n; i++) {
-        if (sigs[i] == SIGINT || sigs[i] == SIGTERM) {
+        int sig = sigs[i];
+        if (sig == SIGINT || sig == SIGTERM) {
             if (++a->interrupts > 1 || a->c.state != CONN_OPEN) {
-                conn_abort(&a->c, 128 + sigs[i], "interrupted");
-                a->exit_override = 128 + sigs[i];
+                a->exit_override = 128 + sig;
                 snprintf(a->why, sizeof a->why, "interrupted");
+                a->quitting = true;
+                if (a->c.state == CONN_DONE)
+                    a->done = true;
+                else
+                    conn_abort(&a->c, 128 + sig, "interrupted");
                 return;
             }
-            log_msg(LOG_NOTE, "closing (interrupt again to quit at once)");
-            conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
-        } else if (sigs[i] == SIGUSR1) {
-            log_msg(LOG_ERROR + 1, "status: %s, %ld messages written", conn_state_name(a->c.state),
-                    a->written);
+            if (a->mode == MODE_PIPE)
+                log_msg(LOG_NOTE, "closing (interrupt again to quit at once)");
+            else
+                show(a, REPL_EVENT, LOG_NOTE, "* closing (Ctrl-C again to quit at once)");
+            quit(a);
+        } else if (sig == SIGUSR1) {
+            struct buf b;
+            buf_init(&b);
+            if (status_format(&a->st, &b) == 0 && buf_append(&b, "", 1) == 0) {
+                if (a->mode == MODE_REPL)
+                    repl_print(REPL_INFO, (const char *)buf_head(&b), b.len - 1);
+                else
+                    fprintf(stderr, "%s\n", (const char *)buf_head(&b));
+            }
+            buf_free(&b);
         }
     }
 }
 
-static int64_t earliest(int64_t a, int64_t b)
+static int64_t earliest(int64_t x, int64_t y)
 {
-    if (a < 0)
-        return b;
-    if (b < 0)
-        return a;
-    return a < b ? a : b;
+    if (x < 0)
+        return y;
+    if (y < 0)
+        return x;
+    return x < y ? x : y;
 }
+
+static bool use_color(const struct options *o)
+{
+    if (o->color == COLOR_ALWAYS)
+        return true;
+    if (o->color == COLOR_NEVER)
+        return false;
+    const char *nc = getenv("NO_COLOR");
+    return isatty(STDOUT_FILENO) && !(nc && *nc);
+}
+
+/* --- the loop ------------------------------------------------------------------------------ */
 
 int loop_run(const struct options *o)
 {
     struct app a;
     memset(&a, 0, sizeof a);
     a.o = o;
+    a.conn_opts = *o;
     a.wait_deadline = -1;
+    a.reconnect_at = -1;
+    a.ping_deadline = -1;
     a.overall_deadline = o->timeout > 0 ? conn_now() + (int64_t)(o->timeout * 1000) : -1;
     a.stdin_open = fcntl(STDIN_FILENO, F_GETFL) >= 0;
+    a.mode = a.stdin_open && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) ? MODE_REPL : MODE_PIPE;
+    a.color = a.mode == MODE_REPL && use_color(o);
+    struct stat sb;
+    a.stdout_pipe = fstat(STDOUT_FILENO, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode));
+    status_init(&a.st);
     input_init(&a.in, o->null_delim ? '\0' : '\n');
     output_init(o, STDOUT_FILENO);
     if (signals_init() < 0) {
         log_error("cannot set up signal handling: %s", strerror(errno));
         return EXIT_INTERNAL;
     }
-    struct conn_handlers h = {.on_state = on_state, .on_message = on_message};
-    if (conn_init(&a.c, o, &h, &a) < 0) {
+    struct conn_handlers h = {
+        .on_state = on_state,
+        .on_tcp_connected = on_tcp_connected,
+        .on_message = on_message,
+        .on_ping = on_ping,
+        .on_pong = on_pong,
+    };
+    if (conn_init(&a.c, &a.conn_opts, &h, &a) < 0) {
         log_error("out of memory");
         return EXIT_INTERNAL;
     }
-    conn_start(&a.c);
-
-    while (a.c.state != CONN_DONE) {
-        pump_input(&a);
-        int64_t now = conn_now();
-        check_done_sending(&a, now);
-        if (output_flush() < 0 && a.exit_override == 0) {
-            char why[128];
-            snprintf(why, sizeof why, "cannot write to stdout: %s", strerror(errno));
-            a.exit_override = EXIT_WRITE;
-            snprintf(a.why, sizeof a.why, "%s", why);
-            conn_close(&a.c, WS_CLOSE_NORMAL, NULL);
+    char *history = NULL;
+    if (a.mode == MODE_REPL) {
+        history = o->no_history ? NULL : repl_history_path();
+        struct repl_config rc = {.history_path = history, .color = a.color, .on_line = on_line,
+                                 .ud = &a};
+        if (repl_init(&rc) < 0) {
+            log_error("cannot start the terminal interface");
+            return EXIT_INTERNAL;
         }
-        if (a.c.state == CONN_DONE)
+        log_set_writer(NULL);
+    }
+    start_connection(&a);
+
+    while (!a.done) {
+        int64_t now = conn_now();
+        pump_input(&a);
+        check_done_sending(&a, now);
+        keepalive(&a, now);
+        if (a.mode == MODE_PIPE && a.c.state == CONN_OPEN)
+            input_written(&a.in, a.c.out_total);
+        if (output_flush() < 0 && a.exit_override == 0)
+            stop_output(&a, strerror(errno));
+        if (a.done)
             break;
 
-        enum { SLOT_SIGNAL, SLOT_CONN, SLOT_STDIN, NSLOTS };
+        enum { SLOT_SIGNAL, SLOT_CONN, SLOT_STDIN, SLOT_STDOUT, NSLOTS };
+        bool live = a.c.state != CONN_DONE && a.c.state != CONN_IDLE;
         struct pollfd pfd[NSLOTS] = {
             [SLOT_SIGNAL] = {.fd = sig_pipe[0], .events = POLLIN},
-            [SLOT_CONN] = {.fd = conn_fd(&a.c), .events = conn_poll_events(&a.c)},
+            [SLOT_CONN] = {.fd = live ? conn_fd(&a.c) : -1, .events = conn_poll_events(&a.c)},
             [SLOT_STDIN] = {.fd = want_stdin(&a) ? STDIN_FILENO : -1, .events = POLLIN},
+            [SLOT_STDOUT] = {.fd = a.stdout_pipe && a.exit_override == 0 ? STDOUT_FILENO : -1,
+                             .events = 0},
         };
         int64_t deadline = earliest(earliest(conn_deadline(&a.c), a.wait_deadline),
-                                    a.overall_deadline);
+                                    earliest(a.overall_deadline, a.reconnect_at));
+        deadline = earliest(deadline, keepalive_next(&a));
+        if (a.ping_out && a.ping_deadline < 0)
+            deadline = earliest(deadline, now + 100); /* watch the ping reach the kernel */
         int timeout = -1;
         if (deadline >= 0)
             timeout = deadline <= now ? 0 : (int)(deadline - now);
         int n = poll(pfd, NSLOTS, timeout);
         if (n < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
-            conn_abort(&a.c, EXIT_INTERNAL, "poll failed");
+            a.exit_override = EXIT_INTERNAL;
             break;
         }
         if (n > 0 && pfd[SLOT_SIGNAL].revents)
             handle_signals(&a);
-        if (n > 0 && pfd[SLOT_CONN].revents)
+        if (n > 0 && pfd[SLOT_CONN].fd >= 0 && pfd[SLOT_CONN].revents)
             conn_handle(&a.c, pfd[SLOT_CONN].revents);
-        if (n > 0 && pfd[SLOT_STDIN].fd >= 0 && pfd[SLOT_STDIN].revents)
-            read_stdin(&a);
+        if (n > 0 && pfd[SLOT_STDIN].fd >= 0 && pfd[SLOT_STDIN].revents) {
+            if (a.mode == MODE_REPL)
+                repl_read();
+            else
+                read_stdin(&a);
+        }
+        if (n > 0 && pfd[SLOT_STDOUT].fd >= 0 && (pfd[SLOT_STDOUT].revents & (POLLERR | POLLHUP)))
+            stop_output(&a, strerror(EPIPE));
 
         now = conn_now();
-        if (a.overall_deadline >= 0 && now >= a.overall_deadline) {
+        if (a.overall_deadline >= 0 && now >= a.overall_deadline && a.exit_override == 0) {
             char why[96];
             snprintf(why, sizeof why, "timed out after %g s (--timeout)", o->timeout);
             app_fail(&a, EXIT_TIMEOUT, why);
         }
         if (a.wait_deadline >= 0 && now >= a.wait_deadline && a.c.state == CONN_OPEN) {
             a.wait_deadline = -1;
+            a.quitting = true;
             conn_close(&a.c, WS_CLOSE_NORMAL, NULL);
         }
         conn_timer(&a.c);
+        if (a.c.state == CONN_DONE && !a.done) {
+            /* Report each ended connection once: IDLE marks it as reported. */
+            connection_ended(&a);
+            if (a.c.state == CONN_DONE)
+                a.c.state = CONN_IDLE;
+        }
+        if (a.reconnect_at >= 0 && now >= a.reconnect_at && !a.done)
+            start_connection(&a);
     }
 
+    if (a.mode == MODE_REPL)
+        repl_free();
     if (output_flush() < 0 && a.exit_override == 0) {
         a.exit_override = EXIT_WRITE;
         snprintf(a.why, sizeof a.why, "cannot write to stdout: %s", strerror(errno));
     }
-    int rc = a.exit_override ? a.exit_override : conn_result(&a.c);
+    int rc = a.exit_override ? a.exit_override : a.result;
     const char *why = a.exit_override ? a.why : conn_error(&a.c);
-    if (rc == EXIT_OK && o->count > 0 && !a.count_done) {
+    if (a.mode == MODE_REPL && rc != EXIT_OK && !a.exit_override && !o->reconnect &&
+        a.quitting)
+        rc = EXIT_OK; /* the user quit the REPL; earlier failures were shown as they came */
+    if (rc == EXIT_OK && o->count > 0 && !a.count_done && a.mode == MODE_PIPE) {
         rc = EXIT_COUNT;
         snprintf(a.why, sizeof a.why, "connection closed after %ld of %ld messages (--count)",
                  a.written, o->count);
         why = a.why;
     }
-    if (rc != EXIT_OK && *why)
-        log_error("%s", why);
-    else if (*why)
-        log_msg(LOG_NOTE, "%s", why);
+    if (a.mode == MODE_PIPE) {
+        if (rc != EXIT_OK && *why)
+            log_error("%s", why);
+        else if (*why && !o->reconnect)
+            log_msg(LOG_NOTE, "%s", why);
+    }
     conn_free(&a.c);
     input_free(&a.in);
     output_free();
+    free(a.authorization);
+    free(history);
     return rc;
 }

@@ -1,0 +1,362 @@
+/* Unit tests for url: table-driven url_parse() and url_from_fields(), Host: and display forms. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_common.h"
+#include "url.h"
+
+/* Compare a possibly-NULL string. */
+static void assert_str_or_null(const char *got, const char *want, const char *what,
+                               const char *input)
+{
+    if (want == NULL)
+        ck_assert_msg(got == NULL, "%s: %s is \"%s\", want NULL", input, what, got);
+    else
+        ck_assert_msg(got != NULL && strcmp(got, want) == 0, "%s: %s is \"%s\", want \"%s\"", input,
+                      what, got ? got : "(null)", want);
+}
+
+static const struct {
+    const char *in;
+    bool tls;
+    const char *host;
+    bool ipv6;
+    unsigned port;
+    bool port_given;
+    const char *resource;
+    const char *user;
+    const char *password;
+} url_good[] = {
+    {"ws://example.com", false, "example.com", false, 80, false, "/", NULL, NULL},
+    {"wss://example.com", true, "example.com", false, 443, false, "/", NULL, NULL},
+    {"WS://Example.COM/Chat", false, "Example.COM", false, 80, false, "/Chat", NULL, NULL},
+    {"WsS://h:8443/a/b?c=d&e", true, "h", false, 8443, true, "/a/b?c=d&e", NULL, NULL},
+    /* empty port and port 0 both mean the default */
+    {"ws://h:", false, "h", false, 80, false, "/", NULL, NULL},
+    {"ws://h:0/x", false, "h", false, 80, false, "/x", NULL, NULL},
+    {"wss://h:0", true, "h", false, 443, false, "/", NULL, NULL},
+    {"ws://h:65535", false, "h", false, 65535, true, "/", NULL, NULL},
+    {"ws://h:00080", false, "h", false, 80, true, "/", NULL, NULL},
+    {"wss://h:80", true, "h", false, 80, true, "/", NULL, NULL},
+    /* a query with no path gets a '/' */
+    {"ws://h?x=1", false, "h", false, 80, false, "/?x=1", NULL, NULL},
+    {"ws://h:81?x=1", false, "h", false, 81, true, "/?x=1", NULL, NULL},
+    {"ws://h/?x=1", false, "h", false, 80, false, "/?x=1", NULL, NULL},
+    {"ws://h/", false, "h", false, 80, false, "/", NULL, NULL},
+    /* the resource is kept byte for byte, escapes and all */
+    {"ws://h/a%20b/%2F?q=%41", false, "h", false, 80, false, "/a%20b/%2F?q=%41", NULL, NULL},
+    {"ws://h//double//slash/", false, "h", false, 80, false, "//double//slash/", NULL, NULL},
+    {"ws://h/caf\xc3\xa9", false, "h", false, 80, false, "/caf\xc3\xa9", NULL, NULL},
+    {"ws://h/p/@/x:y", false, "h", false, 80, false, "/p/@/x:y", NULL, NULL},
+    {"ws://h?q=/a@b:c", false, "h", false, 80, false, "/?q=/a@b:c", NULL, NULL},
+    /* IPv4 and IPv6 literals */
+    {"ws://127.0.0.1:8080", false, "127.0.0.1", false, 8080, true, "/", NULL, NULL},
+    {"ws://[::1]:9000/x", false, "::1", true, 9000, true, "/x", NULL, NULL},
+    {"ws://[2001:db8::1]", false, "2001:db8::1", true, 80, false, "/", NULL, NULL},
+    {"wss://[::ffff:127.0.0.1]:443/", true, "::ffff:127.0.0.1", true, 443, true, "/", NULL, NULL},
+    {"ws://[::1]?q", false, "::1", true, 80, false, "/?q", NULL, NULL},
+    {"ws://my_host-1.example~x", false, "my_host-1.example~x", false, 80, false, "/", NULL, NULL},
+    /* userinfo, percent-decoded */
+    {"ws://user:pass@h/", false, "h", false, 80, false, "/", "user", "pass"},
+    {"ws://user@h", false, "h", false, 80, false, "/", "user", NULL},
+    {"ws://us%65r:p%40ss%3Aw@h:1", false, "h", false, 1, true, "/", "user", "p@ss:w"},
+    {"ws://:secret@h", false, "h", false, 80, false, "/", "", "secret"},
+    {"ws://user:@h", false, "h", false, 80, false, "/", "user", ""},
+    {"ws://@h", false, "h", false, 80, false, "/", NULL, NULL},
+    {"ws://a:b@c@h", false, "h", false, 80, false, "/", "a", "b@c"},
+    {"wss://u:p@[::1]:8443/s", true, "::1", true, 8443, true, "/s", "u", "p"},
+    {"ws://%C3%A9:%e2%82%ac@h", false, "h", false, 80, false, "/", "\xc3\xa9", "\xe2\x82\xac"},
+};
+
+START_TEST(parse_good_url_table)
+{
+    struct url u;
+    const char *why = "unset";
+    const char *in = url_good[_i].in;
+    int rc = url_parse(in, &u, &why);
+    ck_assert_msg(rc == URL_OK, "%s: rc %d (%s)", in, rc, why);
+    ck_assert_msg(u.tls == url_good[_i].tls, "%s: tls", in);
+    assert_str_or_null(u.host, url_good[_i].host, "host", in);
+    ck_assert_msg(u.ipv6 == url_good[_i].ipv6, "%s: ipv6", in);
+    ck_assert_msg(u.port == url_good[_i].port, "%s: port %u", in, (unsigned)u.port);
+    ck_assert_msg(u.port_given == url_good[_i].port_given, "%s: port_given", in);
+    assert_str_or_null(u.resource, url_good[_i].resource, "resource", in);
+    assert_str_or_null(u.user, url_good[_i].user, "user", in);
+    assert_str_or_null(u.password, url_good[_i].password, "password", in);
+    url_free(&u);
+    ck_assert_ptr_null(u.host);
+}
+END_TEST
+
+static const struct {
+    const char *in;
+    int err;
+} url_bad[] = {
+    {"", URL_ERR_SCHEME},
+    {"example.com", URL_ERR_SCHEME},
+    {"http://h/", URL_ERR_SCHEME},
+    {"https://h/", URL_ERR_SCHEME},
+    {"ws:/h", URL_ERR_SCHEME},
+    {"wss:h", URL_ERR_SCHEME},
+    {"ws//h", URL_ERR_SCHEME},
+    {"wsx://h", URL_ERR_SCHEME},
+    {" ws://h", URL_ERR_SCHEME},
+    {"ws://", URL_ERR_HOST},
+    {"ws:///path", URL_ERR_HOST},
+    {"ws://?q", URL_ERR_HOST},
+    {"ws://:80", URL_ERR_HOST},
+    {"ws://user@", URL_ERR_HOST},
+    {"ws://u:p@/x", URL_ERR_HOST},
+    {"ws://::1/", URL_ERR_HOST},
+    {"ws://[::1", URL_ERR_HOST},
+    {"ws://[::1]x", URL_ERR_HOST},
+    {"ws://[::1]x:80", URL_ERR_HOST},
+    {"ws://[]", URL_ERR_HOST},
+    {"ws://[zz::1]", URL_ERR_HOST},
+    {"ws://[127.0.0.1]", URL_ERR_HOST},
+    {"ws://[fe80::1%25eth0]", URL_ERR_HOST},
+    {"ws://ex%41mple.com", URL_ERR_HOST},
+    {"ws://bad!host", URL_ERR_HOST},
+    {"ws://h,x", URL_ERR_HOST},
+    {"ws://999.1.1.1", URL_ERR_HOST},
+    {"ws://1.2.3", URL_ERR_HOST},
+    {"ws://h\xc3\xa9", URL_ERR_HOST},
+    {"ws://h:65536", URL_ERR_PORT},
+    {"ws://h:-1", URL_ERR_PORT},
+    {"ws://h:+80", URL_ERR_PORT},
+    {"ws://h:8a", URL_ERR_PORT},
+    {"ws://h:80:90", URL_ERR_PORT},
+    {"ws://h:99999999999999999999999", URL_ERR_PORT},
+    {"ws://[::1]:x", URL_ERR_PORT},
+    {"ws://h/#x", URL_ERR_FRAGMENT},
+    {"ws://h#", URL_ERR_FRAGMENT},
+    {"ws://h/a?b#c", URL_ERR_FRAGMENT},
+    {"ws://h/a b", URL_ERR_SYNTAX},
+    {"ws://h/a\tb", URL_ERR_SYNTAX},
+    {"ws://h/\x7f", URL_ERR_SYNTAX},
+    {"ws://h/\x01", URL_ERR_SYNTAX},
+    {"ws://h/a\r\nHost: evil", URL_ERR_SYNTAX},
+    {"ws://h /", URL_ERR_SYNTAX},
+    {"ws://u%zz@h", URL_ERR_SYNTAX},
+    {"ws://u%4@h", URL_ERR_SYNTAX},
+    {"ws://u:%@h", URL_ERR_SYNTAX},
+    {"ws://u:p%4@h", URL_ERR_SYNTAX},
+    {"ws://u%00@h", URL_ERR_SYNTAX},
+};
+
+START_TEST(parse_bad_url_table)
+{
+    struct url u;
+    const char *why = NULL;
+    const char *in = url_bad[_i].in;
+    int rc = url_parse(in, &u, &why);
+    ck_assert_msg(rc == url_bad[_i].err, "\"%s\": rc %d, want %d", in, rc, url_bad[_i].err);
+    ck_assert_msg(why != NULL && *why != '\0', "%s: no why", in);
+    /* on error *u is left freed */
+    ck_assert_ptr_null(u.host);
+    ck_assert_ptr_null(u.resource);
+    ck_assert_ptr_null(u.user);
+    ck_assert_ptr_null(u.password);
+}
+END_TEST
+
+START_TEST(parse_null_why_is_allowed)
+{
+    struct url u;
+    ck_assert_int_eq(url_parse("http://x", &u, NULL), URL_ERR_SCHEME);
+    ck_assert_int_eq(url_parse("ws://x", &u, NULL), URL_OK);
+    url_free(&u);
+}
+END_TEST
+
+START_TEST(free_null_and_twice_is_noop)
+{
+    struct url u;
+    url_free(NULL);
+    ck_assert_int_eq(url_parse("ws://u:p@x/y", &u, NULL), URL_OK);
+    url_free(&u);
+    url_free(&u);
+    ck_assert_ptr_null(u.password);
+}
+END_TEST
+
+static const struct {
+    const char *host, *port, *path, *protocol;
+    int err;
+    bool tls;
+    const char *want_host;
+    bool ipv6;
+    unsigned want_port;
+    bool port_given;
+    const char *resource;
+} url_fields[] = {
+/* An error row: the expected fields do not matter. */
+#define FIELD_BAD(h, p, pa, pr, e)                                 \
+    {                                                              \
+        .host = h, .port = p, .path = pa, .protocol = pr, .err = e \
+    }
+    {"example.com", NULL, NULL, NULL, URL_OK, false, "example.com", false, 80, false, "/"},
+    {"example.com", "0", "chat", "wss", URL_OK, true, "example.com", false, 443, false, "/chat"},
+    {"example.com", "8080", "/a?b=c", "WSS", URL_OK, true, "example.com", false, 8080, true,
+     "/a?b=c"},
+    {"h", "80", "/", "Ws", URL_OK, false, "h", false, 80, true, "/"},
+    {"h", "65535", NULL, NULL, URL_OK, false, "h", false, 65535, true, "/"},
+    {"h", "00443", NULL, "wss", URL_OK, true, "h", false, 443, true, "/"},
+    {"h", NULL, "?x", NULL, URL_OK, false, "h", false, 80, false, "/?x"},
+    {"h", NULL, "", NULL, URL_OK, false, "h", false, 80, false, "/"},
+    {"h", NULL, "a/b%20c", NULL, URL_OK, false, "h", false, 80, false, "/a/b%20c"},
+    {"127.0.0.1", "9001", NULL, NULL, URL_OK, false, "127.0.0.1", false, 9001, true, "/"},
+    {"::1", "9000", "/", "ws", URL_OK, false, "::1", true, 9000, true, "/"},
+    {"[::1]", NULL, NULL, NULL, URL_OK, false, "::1", true, 80, false, "/"},
+    {"2001:db8::7", NULL, NULL, "wss", URL_OK, true, "2001:db8::7", true, 443, false, "/"},
+    /* --host errors */
+    FIELD_BAD(NULL, NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("ws://h", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("wss://h/x", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("h/path", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("h?x", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("h#x", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("u@h", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("h x", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("h\n", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("h:8080", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("[::1]:80", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("[::1", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("[zz]", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("fe80::1%eth0", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("bad!host", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    FIELD_BAD("300.1.1.1", NULL, NULL, NULL, URL_ERR_OPT_HOST),
+    /* --port errors */
+    FIELD_BAD("h", "65536", NULL, NULL, URL_ERR_OPT_PORT),
+    FIELD_BAD("h", "-1", NULL, NULL, URL_ERR_OPT_PORT),
+    FIELD_BAD("h", "", NULL, NULL, URL_ERR_OPT_PORT),
+    FIELD_BAD("h", "80a", NULL, NULL, URL_ERR_OPT_PORT),
+    FIELD_BAD("h", " 80", NULL, NULL, URL_ERR_OPT_PORT),
+    FIELD_BAD("h", "0x50", NULL, NULL, URL_ERR_OPT_PORT),
+    /* --protocol errors */
+    FIELD_BAD("h", NULL, NULL, "http", URL_ERR_OPT_PROTOCOL),
+    FIELD_BAD("h", NULL, NULL, "", URL_ERR_OPT_PROTOCOL),
+    FIELD_BAD("h", NULL, NULL, "wss ", URL_ERR_OPT_PROTOCOL),
+    FIELD_BAD("h", NULL, NULL, "ws://", URL_ERR_OPT_PROTOCOL),
+    /* --path errors */
+    FIELD_BAD("h", NULL, "/a#b", NULL, URL_ERR_OPT_PATH),
+    FIELD_BAD("h", NULL, "#", NULL, URL_ERR_OPT_PATH),
+    FIELD_BAD("h", NULL, "/a b", NULL, URL_ERR_OPT_PATH),
+    FIELD_BAD("h", NULL, "/a\r\nX: y", NULL, URL_ERR_OPT_PATH),
+    FIELD_BAD("h", NULL, "/\x7f", NULL, URL_ERR_OPT_PATH),
+};
+
+#undef FIELD_BAD
+
+START_TEST(from_fields_table)
+{
+    struct url u;
+    const char *why = NULL;
+    const char *in = url_fields[_i].host ? url_fields[_i].host : "(null)";
+    int rc = url_from_fields(url_fields[_i].host, url_fields[_i].port, url_fields[_i].path,
+                             url_fields[_i].protocol, &u, &why);
+    ck_assert_msg(rc == url_fields[_i].err, "row %d (%s): rc %d, want %d (%s)", _i, in, rc,
+                  url_fields[_i].err, why ? why : "");
+    if (rc != URL_OK) {
+        ck_assert_msg(why != NULL && *why != '\0', "row %d: no why", _i);
+        ck_assert_ptr_null(u.host);
+        ck_assert_ptr_null(u.resource);
+        return;
+    }
+    ck_assert(u.tls == url_fields[_i].tls);
+    assert_str_or_null(u.host, url_fields[_i].want_host, "host", in);
+    ck_assert(u.ipv6 == url_fields[_i].ipv6);
+    ck_assert_uint_eq(u.port, url_fields[_i].want_port);
+    ck_assert(u.port_given == url_fields[_i].port_given);
+    assert_str_or_null(u.resource, url_fields[_i].resource, "resource", in);
+    ck_assert_ptr_null(u.user);
+    ck_assert_ptr_null(u.password);
+    url_free(&u);
+}
+END_TEST
+
+/* The why for a URL given to --host points the user at the right option. */
+START_TEST(from_fields_host_is_url_says_so)
+{
+    struct url u;
+    const char *why = NULL;
+    ck_assert_int_eq(url_from_fields("wss://example.com/x", NULL, NULL, NULL, &u, &why),
+                     URL_ERR_OPT_HOST);
+    ck_assert_ptr_nonnull(strstr(why, "not a URL"));
+    ck_assert_ptr_nonnull(strstr(why, "--path"));
+}
+END_TEST
+
+static const struct {
+    const char *in;
+    const char *host_header;
+    const char *display;
+} url_forms[] = {
+    {"ws://h", "h", "ws://h/"},
+    {"ws://h:80/x", "h", "ws://h/x"},
+    {"wss://h:443/x", "h", "wss://h/x"},
+    {"ws://h:443", "h:443", "ws://h:443/"},
+    {"wss://h:80", "h:80", "wss://h:80/"},
+    {"ws://h:8080/a?b", "h:8080", "ws://h:8080/a?b"},
+    {"ws://[::1]", "[::1]", "ws://[::1]/"},
+    {"wss://[2001:db8::1]:8443/s", "[2001:db8::1]:8443", "wss://[2001:db8::1]:8443/s"},
+    /* display never shows credentials */
+    {"wss://user:secret@h:8443/x?y", "h:8443", "wss://h:8443/x?y"},
+    {"ws://user@h", "h", "ws://h/"},
+};
+
+START_TEST(host_header_and_display_forms)
+{
+    struct url u;
+    ck_assert_int_eq(url_parse(url_forms[_i].in, &u, NULL), URL_OK);
+    char *hh = url_host_header(&u);
+    char *d = url_display(&u);
+    ck_assert_str_eq(hh, url_forms[_i].host_header);
+    ck_assert_str_eq(d, url_forms[_i].display);
+    ck_assert_ptr_null(strstr(d, "secret"));
+    free(hh);
+    free(d);
+    url_free(&u);
+}
+END_TEST
+
+START_TEST(host_header_from_fields_bare_ipv6_is_bracketed)
+{
+    struct url u;
+    ck_assert_int_eq(url_from_fields("::1", "9000", NULL, NULL, &u, NULL), URL_OK);
+    char *hh = url_host_header(&u);
+    ck_assert_str_eq(hh, "[::1]:9000");
+    free(hh);
+    url_free(&u);
+}
+END_TEST
+
+#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static Suite *url_suite(void)
+{
+    Suite *s = suite_create("url");
+    TCase *tc = tcase_create("url_parse");
+    tcase_add_loop_test(tc, parse_good_url_table, 0, NROWS(url_good));
+    tcase_add_loop_test(tc, parse_bad_url_table, 0, NROWS(url_bad));
+    tcase_add_test(tc, parse_null_why_is_allowed);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("url_free");
+    tcase_add_test(tc, free_null_and_twice_is_noop);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("url_from_fields");
+    tcase_add_loop_test(tc, from_fields_table, 0, NROWS(url_fields));
+    tcase_add_test(tc, from_fields_host_is_url_says_so);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("url_host_header");
+    tcase_add_loop_test(tc, host_header_and_display_forms, 0, NROWS(url_forms));
+    tcase_add_test(tc, host_header_from_fields_bare_ipv6_is_bracketed);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(url_suite)
