@@ -143,7 +143,7 @@ int cmd_parse(char *line, struct cmd *c, const char **why)
             }
         }
     } else if (strcmp(name, "/ping") == 0 || strcmp(name, "/pong") == 0) {
-        c->kind = name[3] == 'i' ? CMD_PING : CMD_PONG;
+        c->kind = strcmp(name, "/ping") == 0 ? CMD_PING : CMD_PONG;
         if (c->arg_len > WS_MAX_CONTROL_PAYLOAD) {
             *why = "the payload of a ping or pong may be at most 125 bytes";
             return -1;

@@ -162,6 +162,12 @@ static void json_number(char *out, size_t n, const char *key, double v)
     snprintf(out + used, n - used, "%s\"%s\":%g", used ? "," : "", key, v);
 }
 
+/* A connection attempt or connection is under way (not yet reported as ended). */
+static bool conn_live(const struct app *a)
+{
+    return a->c.state != CONN_DONE && a->c.state != CONN_IDLE;
+}
+
 static void update_prompt(struct app *a)
 {
     if (a->mode != MODE_REPL)
@@ -171,7 +177,9 @@ static void update_prompt(struct app *a)
         snprintf(p, sizeof p, "> ");
     else
         snprintf(p, sizeof p, "[%s] > ",
-                 a->reconnect_at >= 0 ? "reconnecting" : conn_state_name(a->c.state));
+                 a->reconnect_at >= 0 ? "reconnecting"
+                 : conn_live(a)       ? conn_state_name(a->c.state)
+                                      : "disconnected");
     repl_set_prompt(p);
 }
 
@@ -546,10 +554,11 @@ static void connection_ended(struct app *a)
     a->established_at = 0;
 
     const char *by = a->c.we_closed ? "client" : rcvd ? "server" : "error";
-    if (rcvd)
-        snprintf(human, sizeof human, "disconnected: %s", *err ? err : "server closed");
-    else if (a->c.we_closed)
+    if (a->c.we_closed)
         snprintf(human, sizeof human, "disconnected: closed by us (%d)", sent);
+    else if (rcvd)
+        snprintf(human, sizeof human, "disconnected: %s",
+                 *err ? err : "server closed the connection with 1000");
     else
         snprintf(human, sizeof human, "disconnected: %s", *err ? err : "connection closed");
     json_field(json, sizeof json, "by", by);
@@ -667,7 +676,7 @@ static void quit(struct app *a)
     if (a->c.state == CONN_OPEN) {
         a->user_closed = true;
         conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
-    } else if (a->c.state != CONN_DONE) {
+    } else if (conn_live(a)) {
         conn_abort(&a->c, EXIT_OK, "");
     } else {
         a->done = true;
@@ -683,7 +692,7 @@ static void cmd_connect(struct app *a, const struct cmd *c)
         a->conn_opts.authorization = a->authorization;
     }
     a->reconnect_at = -1;
-    if (a->c.state == CONN_DONE || a->c.state == CONN_IDLE) {
+    if (!conn_live(a)) {
         start_connection(a);
     } else if (a->c.state == CONN_OPEN) {
         a->connect_pending = true;
@@ -699,7 +708,7 @@ static void cmd_close(struct app *a, int code, const char *reason)
 {
     if (a->c.state != CONN_OPEN) {
         a->reconnect_at = -1;
-        if (a->c.state != CONN_DONE)
+        if (conn_live(a))
             conn_abort(&a->c, EXIT_OK, "");
         update_prompt(a);
         return;
@@ -816,11 +825,12 @@ static void handle_signals(struct app *a)
     for (ssize_t i = 0; i < n; i++) {
         int sig = sigs[i];
         if (sig == SIGINT || sig == SIGTERM) {
-            if (++a->interrupts > 1 || a->c.state != CONN_OPEN) {
+            if (++a->interrupts > 1 || (a->c.state != CONN_OPEN && a->mode == MODE_PIPE) ||
+                !conn_live(a)) {
                 a->exit_override = 128 + sig;
                 snprintf(a->why, sizeof a->why, "interrupted");
                 a->quitting = true;
-                if (a->c.state == CONN_DONE)
+                if (!conn_live(a))
                     a->done = true;
                 else
                     conn_abort(&a->c, 128 + sig, "interrupted");
@@ -852,6 +862,12 @@ static int64_t earliest(int64_t x, int64_t y)
     if (y < 0)
         return x;
     return x < y ? x : y;
+}
+
+/* In the REPL, diagnostics go above the input line too. */
+static void repl_log_writer(enum log_level level, const char *line)
+{
+    repl_print(level == LOG_ERROR ? REPL_ERROR : REPL_INFO, line, strlen(line));
 }
 
 static bool use_color(const struct options *o)
@@ -908,7 +924,7 @@ int loop_run(const struct options *o)
             log_error("cannot start the terminal interface");
             return EXIT_INTERNAL;
         }
-        log_set_writer(NULL);
+        log_set_writer(repl_log_writer);
     }
     start_connection(&a);
 
@@ -982,8 +998,10 @@ int loop_run(const struct options *o)
             start_connection(&a);
     }
 
-    if (a.mode == MODE_REPL)
+    if (a.mode == MODE_REPL) {
         repl_free();
+        log_set_writer(NULL);
+    }
     if (output_flush() < 0 && a.exit_override == 0) {
         a.exit_override = EXIT_WRITE;
         snprintf(a.why, sizeof a.why, "cannot write to stdout: %s", strerror(errno));

@@ -19,6 +19,7 @@
 
 static struct {
     bool active;
+    bool in_handler; /* inside on_line: readline has already left the input line */
     struct repl_config cfg;
     char *prompt;
 } repl;
@@ -27,7 +28,9 @@ static void handle_line(char *line)
 {
     if (line && line[0] != '\0' && line[0] != ' ')
         add_history(line);
+    repl.in_handler = true;
     repl.cfg.on_line(repl.cfg.ud, line);
+    repl.in_handler = false;
     free(line);
 }
 
@@ -118,6 +121,7 @@ void repl_free(void)
         return;
     repl.active = false;
     rl_callback_handler_remove();
+    fputc('\n', stdout); /* leave the prompt line */
     if (repl.cfg.history_path) {
         write_history(repl.cfg.history_path);
         history_truncate_file(repl.cfg.history_path, REPL_HISTORY_MAX);
@@ -148,8 +152,12 @@ static const char *color_of(enum repl_kind kind)
 
 void repl_print(enum repl_kind kind, const char *text, size_t len)
 {
-    if (!repl.active) {
+    if (!repl.active || repl.in_handler) {
+        if (repl.active && repl.cfg.color)
+            fputs(color_of(kind), stdout);
         fwrite(text, 1, len, stdout);
+        if (repl.active && repl.cfg.color)
+            fputs("\033[0m", stdout);
         fputc('\n', stdout);
         fflush(stdout);
         return;
@@ -160,7 +168,7 @@ void repl_print(enum repl_kind kind, const char *text, size_t len)
     rl_save_prompt();
     rl_replace_line("", 0);
     rl_redisplay();
-    /* rl_redisplay left the cursor after an empty prompt: go to column 0 and clear the line. */
+    /* The cursor is after an empty prompt: go to column 0 and clear what is left there. */
     fputs("\r\033[K", stdout);
     if (repl.cfg.color)
         fputs(color_of(kind), stdout);
@@ -172,7 +180,8 @@ void repl_print(enum repl_kind kind, const char *text, size_t len)
     rl_restore_prompt();
     rl_replace_line(saved ? saved : "", 0);
     rl_point = point;
-    rl_forced_update_display();
+    rl_on_new_line();
+    rl_redisplay();
     free(saved);
 }
 
@@ -183,8 +192,13 @@ void repl_set_prompt(const char *prompt)
         return;
     free(repl.prompt);
     repl.prompt = p;
-    if (repl.active) {
+    if (repl.active && !repl.in_handler) {
+        /* Redraw from column 0 so the old prompt does not stay on screen. */
+        fputs("\r\033[K", stdout);
         rl_set_prompt(repl.prompt);
-        rl_forced_update_display();
+        rl_on_new_line();
+        rl_redisplay();
+    } else if (repl.active) {
+        rl_set_prompt(repl.prompt); /* shown when readline prompts for the next line */
     }
 }
