@@ -101,6 +101,8 @@ static void on_frame(void *ud, enum session_dir dir, const struct frame_header *
         log_frame(dir == SESSION_OUT, h, payload, len);
 }
 
+static void refused(struct conn *c);
+
 static void transport_log(void *ud, const char *line)
 {
     (void)ud;
@@ -197,6 +199,7 @@ void conn_start(struct conn *c)
     c->peer[0] = '\0';
     c->http_status = 0;
     c->retry_after = -1;
+    c->refusing = false;
     session_free(c->s);
     c->s = NULL;
     c->state = CONN_IDLE;
@@ -259,6 +262,10 @@ void conn_timer(struct conn *c)
     switch (c->state) {
     case CONN_CONNECTING:
     case CONN_HANDSHAKE:
+        if (c->refusing) {
+            refused(c);
+            break;
+        }
         finish(c, EXIT_TIMEOUT, "timed out after %g s %s (--connect-timeout)",
                c->o->connect_timeout,
                c->state == CONN_HANDSHAKE              ? "waiting for the handshake reply"
@@ -392,6 +399,37 @@ static void handshake_done(struct conn *c, size_t head_len)
     buf_clear(&c->hs_in);
 }
 
+static long parse_retry_after(const struct handshake_header *h);
+
+/* The upgrade was refused: report the status line and the start of the body. */
+static void refused(struct conn *c)
+{
+    struct handshake_response r;
+    const char *head = (const char *)buf_head(&c->hs_in);
+    int n = handshake_response_parse(head, c->hs_in.len, &r);
+    if (n < 0) {
+        finish(c, EXIT_UPGRADE_REFUSED, "server refused the upgrade: HTTP %d", c->http_status);
+        return;
+    }
+    char body[201];
+    size_t bl = c->hs_in.len - (size_t)n, k = 0;
+    for (size_t i = 0; i < bl && k < sizeof body - 1; i++) {
+        unsigned char ch = (unsigned char)head[n + i];
+        if (ch == '\r' || ch == '\n' || ch == '\t')
+            ch = ' ';
+        if (ch < 0x20 || ch == 0x7f)
+            continue;
+        if (ch == ' ' && (k == 0 || body[k - 1] == ' '))
+            continue;
+        body[k++] = (char)ch;
+    }
+    while (k > 0 && body[k - 1] == ' ')
+        k--;
+    body[k] = '\0';
+    finish(c, EXIT_UPGRADE_REFUSED, "server refused the upgrade: HTTP/1.%d %d %.*s%s%s",
+           r.minor_version, r.status, (int)r.reason_len, r.reason, k ? ": " : "", body);
+}
+
 /* Retry-After (RFC 9110 §10.2.3): delay-seconds or an HTTP-date. -1 when absent or bad. */
 static long parse_retry_after(const struct handshake_header *h)
 {
@@ -434,18 +472,17 @@ static void handshake_reply(struct conn *c)
     size_t sublen = 0;
     int rc = handshake_response_check(&r, &c->req, &sub, &sublen, &why);
     if (rc == HS_ERR_STATUS) {
-        /* Show the status line and the start of the body: it usually says why. */
-        const char *body = head + n;
-        size_t bl = c->hs_in.len - (size_t)n, show = 0;
-        while (show < bl && show < 200 && body[show] != '\0')
-            show++;
-        while (show > 0 && (body[show - 1] == '\n' || body[show - 1] == '\r'))
-            show--;
+        /* Wait briefly for the body too (up to Content-Length, EOF or 1 s): it says why. */
+        const struct handshake_header *cl = handshake_response_header(&r, "Content-Length");
+        long want = cl ? strtol(cl->value, NULL, 10) : -1;
         c->http_status = r.status;
         c->retry_after = parse_retry_after(handshake_response_header(&r, "Retry-After"));
-        finish(c, EXIT_UPGRADE_REFUSED, "server refused the upgrade: HTTP/1.%d %d %.*s%s%.*s",
-               r.minor_version, r.status, (int)r.reason_len, r.reason, show ? ": " : "",
-               (int)show, body);
+        if (want >= 0 && c->hs_in.len - (size_t)n >= (size_t)want) {
+            refused(c);
+        } else if (!c->refusing) {
+            c->refusing = true;
+            c->deadline = conn_now() + 1000;
+        }
         return;
     }
     if (rc < 0) {
@@ -480,6 +517,8 @@ static void read_input(struct conn *c)
                 if (session_state(c->s) == SESSION_CLOSE_SENT)
                     log_msg(LOG_VERBOSE, "server closed TCP without answering our close");
                 finish(c, result, NULL);
+            } else if (c->state == CONN_HANDSHAKE && c->refusing) {
+                refused(c);
             } else if (c->state == CONN_HANDSHAKE) {
                 finish(c, EXIT_HANDSHAKE, "bad handshake reply: connection closed %s",
                        c->hs_in.len ? "in the middle of the reply" : "before any reply");
@@ -541,7 +580,6 @@ void conn_handle(struct conn *c, short revents)
         int rc = transport_progress(c->t, revents);
         if (!was_tcp && transport_tcp_connected(c->t)) {
             snprintf(c->peer, sizeof c->peer, "%s", transport_peer(c->t));
-            log_msg(LOG_VERBOSE, "connected to %s", c->peer);
             if (c->h.on_tcp_connected)
                 c->h.on_tcp_connected(c->ud, c->peer);
         }

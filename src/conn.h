@@ -78,6 +78,7 @@ struct conn {
     bool we_closed;      /* the close was ours */
     bool shut;           /* transport_shutdown() done */
     int http_status;     /* status of a refused upgrade */
+    bool refusing;       /* non-101 reply: reading its body before reporting */
     long retry_after;    /* seconds from a refused upgrade's Retry-After, -1 if none */
     uint64_t out_total;  /* session bytes handed to the kernel, over all connections */
     int64_t last_tx;     /* monotonic ms of the last write that made progress */

@@ -931,10 +931,10 @@ int loop_run(const struct options *o)
     while (!a.done) {
         int64_t now = conn_now();
         pump_input(&a);
-        check_done_sending(&a, now);
-        keepalive(&a, now);
         if (a.mode == MODE_PIPE && a.c.state == CONN_OPEN)
             input_written(&a.in, a.c.out_total);
+        check_done_sending(&a, now);
+        keepalive(&a, now);
         if (output_flush() < 0 && a.exit_override == 0)
             stop_output(&a, strerror(errno));
         if (a.done)
