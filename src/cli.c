@@ -489,8 +489,14 @@ int cli_parse(struct options *o, int argc, char **argv, const char *env_bearer, 
         rc = url_parse(argv[optind], &o->url, &why);
         if (rc == URL_ERR_NOMEM)
             return fail(err, errlen, 1, "out of memory");
-        if (rc != URL_OK)
-            return fail(err, errlen, 3, "bad URL '%s': %s", argv[optind], why);
+        if (rc != URL_OK) {
+            /* Never echo credentials: show "scheme://[redacted]@rest" when there is a '@'. */
+            const char *u = argv[optind], *at = strrchr(u, '@'), *sep = strstr(u, "://");
+            if (at && sep && sep < at)
+                return fail(err, errlen, 3, "bad URL '%.*s[redacted]%s': %s",
+                            (int)(sep + 3 - u), u, at, why);
+            return fail(err, errlen, 3, "bad URL '%s': %s", u, why);
+        }
     } else {
         if (!host)
             return fail(err, errlen, 2, "no URL given (see wsc --help)");
