@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct buf {
     uint8_t *data;
@@ -25,7 +26,17 @@ void buf_free(struct buf *b);
 /* Ensure at least n writable bytes after the live data. Returns 0, or -1 when out of memory. */
 int buf_reserve(struct buf *b, size_t n);
 /* Append n bytes. Returns 0, or -1 when out of memory (b unchanged). */
-int buf_append(struct buf *b, const void *p, size_t n);
+int buf_append_slow(struct buf *b, const void *p, size_t n);
+static inline int buf_append(struct buf *b, const void *p, size_t n)
+{
+    /* Fast path, inline: there is room already (the common case in per-message output). */
+    if (b->cap - b->off - b->len >= n && n > 0) {
+        memcpy(b->data + b->off + b->len, p, n);
+        b->len += n;
+        return 0;
+    }
+    return buf_append_slow(b, p, n);
+}
 /* Writable tail after buf_reserve(); call buf_commit(b, n) after writing n bytes there. */
 static inline uint8_t *buf_tail(struct buf *b)
 {

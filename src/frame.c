@@ -188,6 +188,49 @@ long frame_parse(struct frame_parser *p, const uint8_t *buf, size_t len, struct 
     }
 }
 
+long frame_parse_whole(struct frame_parser *p, const uint8_t *buf, size_t len,
+                       struct frame_event *ev)
+{
+    if (p->error)
+        return p->error;
+    if (p->state != ST_HDR_BASE || p->hlen != 0 || len < 2)
+        return 0;
+    uint8_t len7 = buf[1] & 0x7F;
+    bool masked = (buf[1] & 0x80) != 0;
+    size_t lenbytes = len7 == 126 ? 2 : len7 == 127 ? 8 : 0;
+    size_t hsize = 2 + lenbytes + (masked ? 4 : 0);
+    if (len < hsize)
+        return 0;
+    struct frame_header *h = &p->hdr;
+    h->fin = (buf[0] & 0x80) != 0;
+    h->rsv = (buf[0] >> 4) & 0x7;
+    h->opcode = buf[0] & 0x0F;
+    h->masked = masked;
+    h->len = lenbytes ? load_be(buf + 2, lenbytes) : len7;
+    /* Same checks, same order as frame_parse(): the error does not depend on the path. */
+    int err = validate(p);
+    if (err)
+        return fail(p, err, ev);
+    if (h->len > len - hsize)
+        return 0; /* not all here: the incremental path takes it from the start */
+    if (masked)
+        memcpy(h->mask, buf + hsize - 4, 4);
+    else
+        memset(h->mask, 0, 4);
+    if (!ws_opcode_is_control(h->opcode)) {
+        if (h->opcode != WS_OP_CONT && !h->fin)
+            p->in_message = true;
+        else if (h->opcode == WS_OP_CONT && h->fin)
+            p->in_message = false;
+    }
+    ev->type = FRAME_EV_WHOLE;
+    ev->hdr = *h;
+    ev->data = buf + hsize;
+    ev->len = (size_t)h->len;
+    ev->payload_offset = 0;
+    return (long)(hsize + (size_t)h->len);
+}
+
 const char *frame_strerror(int err)
 {
     switch (err) {

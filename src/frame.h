@@ -78,6 +78,7 @@ enum frame_event_type {
                         * it with frame_mask(dst, ev.data, ev.len, ev.hdr.mask,
                         * ev.payload_offset). Frames from a server are unmasked (the hot path). */
     FRAME_EV_END,      /* the frame's payload is complete (follows HEADER directly if len==0) */
+    FRAME_EV_WHOLE,    /* frame_parse_whole(): a whole frame, ev.data/ev.len its entire payload */
 };
 
 struct frame_event {
@@ -131,6 +132,16 @@ void frame_parser_init(struct frame_parser *p, bool expect_masked, uint8_t rsv_a
  * Non-minimal length encodings are accepted; control frames are judged by the decoded length.
  */
 long frame_parse(struct frame_parser *p, const uint8_t *buf, size_t len, struct frame_event *ev);
+
+/*
+ * Fast path for the common case, equivalent to HEADER + PAYLOAD + END from frame_parse(): at a
+ * frame boundary with the whole frame in buf[0..len), returns the frame's size (header and
+ * payload) with ev->type FRAME_EV_WHOLE, ev->data/ev->len the entire payload (still masked if
+ * masked). Returns 0 when the parser is inside a frame or the frame is not wholly in buf (then
+ * call frame_parse(), which starts from the same byte), or a negative enum frame_error.
+ */
+long frame_parse_whole(struct frame_parser *p, const uint8_t *buf, size_t len,
+                       struct frame_event *ev);
 
 /* A short static text for an error code (e.g. "reserved opcode"). */
 const char *frame_strerror(int err);

@@ -963,6 +963,7 @@ int loop_run(const struct options *o)
             a.exit_override = EXIT_INTERNAL;
             break;
         }
+        status_tick(&a.st);
         if (n > 0 && pfd[SLOT_SIGNAL].revents)
             handle_signals(&a);
         if (n > 0 && pfd[SLOT_CONN].fd >= 0 && pfd[SLOT_CONN].revents)

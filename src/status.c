@@ -12,6 +12,12 @@ void status_init(struct status *s)
     s->state = "disconnected";
     s->rtt_ms = -1;
     clock_gettime(CLOCK_REALTIME, &s->state_since);
+    s->now = s->state_since;
+}
+
+void status_tick(struct status *s)
+{
+    clock_gettime(CLOCK_REALTIME, &s->now);
 }
 
 void status_set_state(struct status *s, const char *state)
@@ -90,42 +96,30 @@ int status_escape(struct buf *out, const uint8_t *data, size_t len, size_t max)
     return 0;
 }
 
-static void record(struct status_msg *m, bool binary, const uint8_t *data, size_t len)
+/* Hot path (every message): a bounded copy and counters, nothing else. */
+static void record(struct status_msg *m, const struct timespec *now, bool binary,
+                   const uint8_t *data, size_t len)
 {
-    struct buf b;
-    buf_init(&b);
     m->set = true;
     m->binary = binary;
     m->len = len;
-    clock_gettime(CLOCK_REALTIME, &m->when);
-    m->preview[0] = '\0';
-    if (binary) {
-        size_t n = len < 32 ? len : 32, o = 0;
-        for (size_t i = 0; i < n; i++)
-            o += (size_t)snprintf(m->preview + o, sizeof m->preview - o, "%s%02x", i ? " " : "",
-                                  data[i]);
-        if (len > n)
-            snprintf(m->preview + o, sizeof m->preview - o, " ...");
-    } else if (status_escape(&b, data, len, 120) == 0) {
-        size_t n = b.len < STATUS_PREVIEW ? b.len : STATUS_PREVIEW;
-        memcpy(m->preview, buf_head(&b), n);
-        m->preview[n] = '\0';
-    }
-    buf_free(&b);
+    m->kept = len < STATUS_PREVIEW ? len : STATUS_PREVIEW;
+    memcpy(m->head, data, m->kept);
+    m->when = *now;
 }
 
 void status_sent(struct status *s, bool binary, const uint8_t *data, size_t len)
 {
     s->msgs_out++;
     s->bytes_out += len;
-    record(&s->sent, binary, data, len);
+    record(&s->sent, &s->now, binary, data, len);
 }
 
 void status_received(struct status *s, bool binary, const uint8_t *data, size_t len)
 {
     s->msgs_in++;
     s->bytes_in += len;
-    record(&s->received, binary, data, len);
+    record(&s->received, &s->now, binary, data, len);
 }
 
 char *status_time(const struct timespec *ts, char *buf, size_t n)
@@ -159,8 +153,25 @@ static int format_msg(struct buf *b, const char *label, const struct status_msg 
     char ts[40];
     if (!m->set)
         return appendf(b, "%-18s -\n", label);
-    return appendf(b, "%-18s %s (%s, %zu bytes) %s\n", label, status_time(&m->when, ts, sizeof ts),
-                   m->binary ? "binary" : "text", m->len, m->preview);
+    if (appendf(b, "%-18s %s (%s, %zu bytes) ", label, status_time(&m->when, ts, sizeof ts),
+                m->binary ? "binary" : "text", m->len) < 0)
+        return -1;
+    if (m->binary) {
+        size_t n = m->kept < 32 ? m->kept : 32;
+        for (size_t i = 0; i < n; i++)
+            if (appendf(b, "%s%02x", i ? " " : "", m->head[i]) < 0)
+                return -1;
+        if (m->len > n && buf_append(b, " ...", 4) < 0)
+            return -1;
+    } else {
+        size_t n = m->kept < 120 ? m->kept : 120;
+        /* Cut at a character boundary: the kept bytes may end inside one. */
+        while (n > 0 && n < m->kept && (m->head[n] & 0xc0) == 0x80)
+            n--;
+        if (status_escape(b, m->head, n, n) < 0 || (m->len > n && buf_append(b, "...", 3) < 0))
+            return -1;
+    }
+    return buf_append(b, "\n", 1);
 }
 
 int status_format(const struct status *s, struct buf *out)
