@@ -935,6 +935,14 @@ int loop_run(const struct options *o)
             input_written(&a.in, a.c.out_total);
         check_done_sending(&a, now);
         keepalive(&a, now);
+        if (a.c.state == CONN_DONE && !a.done) {
+            /* Report each ended connection once: IDLE marks it as reported. */
+            connection_ended(&a);
+            if (a.c.state == CONN_DONE)
+                a.c.state = CONN_IDLE;
+        }
+        if (a.reconnect_at >= 0 && now >= a.reconnect_at && !a.done)
+            start_connection(&a);
         if (output_flush() < 0 && a.exit_override == 0)
             stop_output(&a, strerror(errno));
         if (a.done)
@@ -989,14 +997,6 @@ int loop_run(const struct options *o)
             conn_close(&a.c, WS_CLOSE_NORMAL, NULL);
         }
         conn_timer(&a.c);
-        if (a.c.state == CONN_DONE && !a.done) {
-            /* Report each ended connection once: IDLE marks it as reported. */
-            connection_ended(&a);
-            if (a.c.state == CONN_DONE)
-                a.c.state = CONN_IDLE;
-        }
-        if (a.reconnect_at >= 0 && now >= a.reconnect_at && !a.done)
-            start_connection(&a);
     }
 
     if (a.mode == MODE_REPL) {
