@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base64.h"
 #include "handshake.h"
@@ -511,7 +512,11 @@ int cli_parse(struct options *o, int argc, char **argv, const char *env_bearer, 
     if (nauth > 1)
         return fail(err, errlen, 2,
                     "--bearer, --auth and credentials in the URL exclude each other");
-    if (bearer == NULL && nauth == 0 && env_bearer && *env_bearer)
+    /* The environment's token is a default: any credentials given here win, -H too. */
+    bool header_auth = false;
+    for (size_t i = 0; i < o->nheaders; i++)
+        header_auth |= strncasecmp(o->headers[i], "authorization:", 14) == 0;
+    if (bearer == NULL && nauth == 0 && !header_auth && env_bearer && *env_bearer)
         bearer = env_bearer;
     if (bearer) {
         if (*bearer == '\0' || strpbrk(bearer, " \t\r\n"))

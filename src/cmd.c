@@ -129,7 +129,7 @@ int cmd_parse(char *line, struct cmd *c, const char **why)
             char *reason = split_word(rest), *end;
             errno = 0;
             long code = strtol(rest, &end, 10);
-            if (*end || errno || !session_close_code_sendable((int)code)) {
+            if (*end || errno || code < 0 || code > 65535 || !session_close_code_sendable((int)code)) {
                 *why = "/close: the code must be 1000-1003, 1007-1014 or 3000-4999 "
                        "(1005, 1006 and 1015 are never sent)";
                 return -1;

@@ -19,7 +19,7 @@ enum cmd_kind {
     CMD_SEND,     /* arg = the text to send */
     CMD_CONNECT,  /* arg = bearer token or "" */
     CMD_DISCONNECT,
-    CMD_CLOSE,    /* code (0 = none), arg = reason */
+    CMD_CLOSE,    /* code (1000 when not given), arg = reason */
     CMD_PING,     /* arg = payload */
     CMD_PONG,
     CMD_BINARY,   /* data = decoded bytes, or file = path */

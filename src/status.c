@@ -63,7 +63,7 @@ int status_escape(struct buf *out, const uint8_t *data, size_t len, size_t max)
     size_t n = len < max ? len : max;
     for (size_t i = 0; i < n;) {
         uint8_t c = data[i];
-        size_t l = c >= 0x20 && c != 0x7f ? utf8_seq(data + i, len - i) : 0;
+        size_t l = c >= 0x20 && c != 0x7f ? utf8_seq(data + i, n - i) : 0;
         if (l > 0) {
             if (buf_append(out, data + i, l) < 0)
                 return -1;
@@ -104,7 +104,8 @@ static void record(struct status_msg *m, const struct timespec *now, bool binary
     m->binary = binary;
     m->len = len;
     m->kept = len < STATUS_PREVIEW ? len : STATUS_PREVIEW;
-    memcpy(m->head, data, m->kept);
+    if (m->kept)
+        memcpy(m->head, data, m->kept);
     m->when = *now;
 }
 

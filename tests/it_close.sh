@@ -1,0 +1,60 @@
+#!/bin/bash
+# How the server's close maps to wsc's exit status (websockets server).
+. "$(dirname "$0")/lib.sh"
+
+start_ws P
+U=ws://127.0.0.1:$P
+
+t_begin "close: server closes 1000 after our message -> exit 0"
+wsc_run -w 5 "$U/close?code=1000&say=closing" < <(printf 'hi\n')
+expect_rc 0
+expect_out 'closing\n'
+expect_elapsed_below 3
+t_end
+
+t_begin "close: server closes 1001 -> exit 0"
+wsc_run -w 5 "$U/close?code=1001&reason=going%20away&say=leaving" < <(printf 'hi\n')
+expect_rc 0
+expect_out 'leaving\n'
+expect_elapsed_below 3
+t_end
+
+t_begin "close: server closes 4000 bye -> exit 41, code and reason on stderr"
+wsc_run -w 5 "$U/close?code=4000&reason=bye" < <(printf 'hi\n')
+expect_rc 41
+expect_err_contains 4000
+expect_err_contains bye
+expect_err_contains "wsc: "
+t_end
+
+t_begin "close: server closes 1011 at once -> exit 41"
+wsc_run -w 5 "$U/close-now?code=1011&reason=server%20broke"
+expect_rc 41
+expect_err_contains 1011
+expect_err_contains "server broke"
+t_end
+
+t_begin "close: server closes 3001 with a UTF-8 reason -> 41, reason printed"
+wsc_run -w 5 "$U/close-now?code=3001&reason=f%C3%BCr%20dich"
+expect_rc 41
+expect_err_contains 3001
+expect_err_contains "$(printf 'f\xc3\xbcr dich')"
+t_end
+
+t_begin "close: 3 messages then close 1000 with --count 5 -> 43, the 3 written"
+wsc_run -w 5 --count 5 "$U/send?n=3"
+expect_rc 43
+expect_out 'message 1\nmessage 2\nmessage 3\n'
+t_end
+
+t_begin "close: 3 messages then close 1000 with --count 3 -> 0"
+wsc_run -w 5 --count 3 "$U/send?n=3"
+expect_rc 0
+expect_out 'message 1\nmessage 2\nmessage 3\n'
+t_end
+
+t_begin "close: server closes while we are still sending: no error"
+wsc_run -w 5 "$U/close?code=1000&say=enough" < <(seq 1 200)
+expect_rc 0
+expect_out 'enough\n'
+t_end

@@ -1,0 +1,411 @@
+#!/bin/bash
+# Staying up when things go wrong: servers killed, frozen, restarted, refusing, silent; a reader
+# that goes away; keep-alive on and off. Uses servers/fault_server.py (and raw_server.py's
+# "silent" scenario). Measured times and lost-line counts are printed as "# ..." comments and in
+# the test names.
+. "$(dirname "$0")/lib.sh"
+
+FAULT=$TESTS_DIR/servers/fault_server.py
+_STOPPED=()
+_FS_PIDS=()
+
+# Frozen (SIGSTOP) servers cannot act on lib.sh's SIGTERM: thaw them first. Fault servers are
+# disowned (see fs_start), so wait here until they are gone before lib.sh removes $TMP.
+_faults_cleanup() {
+	local p
+	for p in "${_STOPPED[@]}"; do
+		kill -CONT "$p" 2>/dev/null
+	done
+	for p in "${_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${_FS_PIDS[@]}"; do
+		wait_gone "$p" 4 || kill -KILL "$p" 2>/dev/null
+	done
+	_cleanup
+}
+trap _faults_cleanup EXIT
+
+# fs_start VAR NAME [--port P] ARGS...: start fault_server.py (a free port unless --port given).
+fs_start() {
+	local var=$1 name=$2 port=0
+	shift 2
+	if [ "${1:-}" = --port ]; then
+		port=$2
+		shift 2
+	fi
+	start_server "$var" "fault-$name" "$PY" "$FAULT" --port "$port" "$@" || return 1
+	# No "Killed" job notices for the servers the tests kill; lib.sh still stops them at exit.
+	disown "$SERVER_PID"
+	_FS_PIDS+=("$SERVER_PID")
+}
+
+# Keep the last lines of stderr for t_end (it prints at most 600 bytes; keep whole lines).
+err_tail() {
+	tail -n 8 "$ERR" | tail -c 500 >"$ERR.tail"
+	[ -s "$ERR.note" ] && cp "$ERR.note" "$ERR.tail.note"
+	ERR=$ERR.tail
+}
+
+t_done() {
+	err_tail
+	t_end
+}
+
+# wsc_bg [-t SECS] ARGS...: like wsc_run but in the background with the caller's stdin; sets
+# WPID, WSTART, OUT and ERR. wsc_wait then sets RC and ELAPSED (since the start).
+wsc_bg() {
+	local t=20
+	if [ "${1:-}" = -t ]; then
+		t=$2
+		shift 2
+	fi
+	_RUNS=$((_RUNS + 1))
+	OUT=$TMP/run$_RUNS.out
+	ERR=$TMP/run$_RUNS.err
+	: >"$OUT"
+	: >"$ERR"
+	WSTART=$EPOCHREALTIME
+	timeout -k 2 "$t" "$WSC" "$@" >"$OUT" 2>"$ERR" <&0 &
+	WPID=$!
+	_PIDS+=("$WPID")
+}
+
+wsc_wait() {
+	wait "$WPID"
+	RC=$?
+	WEND=$EPOCHREALTIME
+	ELAPSED=$(since "$WSTART" "$WEND")
+	if [ "$RC" = 124 ] || [ "$RC" = 137 ]; then
+		echo "timed out (killed by the test's time limit)" >>"$ERR.note"
+	fi
+}
+
+# since T0 [T1]: seconds from T0 to T1 (default now), 2 decimals.
+since() {
+	awk -v a="$1" -v b="${2:-$EPOCHREALTIME}" 'BEGIN { printf "%.2f", b - a }'
+}
+
+# lt A B: true when number A < number B.
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+
+# Wait (bounded, SECS) until process PID is gone.
+wait_gone() {
+	local pid=$1 secs=${2:-5} i
+	for ((i = 0; i < secs * 20; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# pace N BATCH MS: print lines 1..N, BATCH lines at a time, MS milliseconds apart.
+pace() {
+	"$PY" -c '
+import sys, time
+n, batch, ms = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+try:
+    for i in range(1, n + 1, batch):
+        sys.stdout.write("".join("%d\n" % j for j in range(i, min(n, i + batch - 1) + 1)))
+        sys.stdout.flush()
+        time.sleep(ms / 1000.0)
+except BrokenPipeError:
+    pass
+' "$@"
+}
+
+# check_seq FILE N: compare FILE with the lines 1..N; prints "lines lost dups reordered gaps last".
+check_seq() {
+	awk -v n="$2" '
+		{ x = $0 + 0
+		  if (x in seen) dup++
+		  else if (x <= prev) reo++
+		  else { if (x > prev + 1) { lost += x - prev - 1; gaps++ }; prev = x }
+		  seen[x] = 1; lines++ }
+		END { if (prev < n) { lost += n - prev; gaps++ }
+		      printf "%d %d %d %d %d %d\n", lines, lost, dup, reo, gaps, prev }' "$1"
+}
+
+RD=(--reconnect --reconnect-delay 0.1:0.5)
+
+# --- 1. server killed mid-stream -------------------------------------------------------------
+
+fs_start P t1a --tag A --stream 50
+t_begin "faults: server SIGKILLed mid-stream, no --reconnect -> exit 42 or 56 with the reason"
+wsc_bg -t 10 -w -1 "ws://127.0.0.1:$P/"
+if wait_file_contains "$OUT" A-5 5; then
+	kill -KILL "$SERVER_PID"
+	tk=$EPOCHREALTIME
+	wsc_wait
+	took=$(since "$tk" "$WEND")
+	echo "# server killed: wsc exited $RC after ${took}s"
+	expect_that '[ "$RC" = 42 ] || [ "$RC" = 56 ]' "exit code: expected 42 or 56, got $RC"
+	expect_err_matches '^wsc: .*(close frame|1006|reset|broke|closed)'
+	expect_that 'lt "$took" 2' "took ${took}s after the kill to notice, expected under 2s"
+else
+	_fail " no A-5 from the streaming server"
+	wsc_wait
+fi
+t_done
+
+fs_start P t1b --tag A --stream 50
+t_begin "faults: server SIGKILLed, restarted on the same port: --reconnect keeps going"
+wsc_bg -t 15 "${RD[@]}" -w -1 "ws://127.0.0.1:$P/"
+if wait_file_contains "$OUT" A-5 5; then
+	kill -KILL "$SERVER_PID"
+	wait_gone "$SERVER_PID"
+	sleep 0.5 # a refused attempt or two in between
+	fs_start P2 t1c --port "$P" --tag B --stream 50
+	wait_file_contains "$OUT" B-5 5 || _fail " no B-5 from the restarted server on stdout"
+	expect_that 'kill -0 $WPID 2>/dev/null' "wsc did not keep running (it exited)"
+	kill -TERM "$WPID" 2>/dev/null
+	wsc_wait
+	expect_that '[ "$(grep -n "^B-1$" "$OUT" | cut -d: -f1)" -gt "$(grep -n "^A-5$" "$OUT" | cut -d: -f1)" ]' \
+		"stdout: B-1 should come after A-5"
+	expect_err_contains "* disconnected"
+	expect_err_matches 'reconnecting in [0-9.]+ s \(attempt 1\)'
+else
+	_fail " no A-5 from the streaming server"
+	wsc_wait
+fi
+t_done
+
+# --- 2. server frozen with SIGSTOP ----------------------------------------------------------
+
+fs_start P t2a --greet --log "$TMP/t2a.log"
+t_begin "faults: server frozen (SIGSTOP), --ping-interval 1 --ping-timeout 1 -> exit 28 within 3 s"
+wsc_bg -t 6 --ping-interval 1 --ping-timeout 1 -w -1 "ws://127.0.0.1:$P/"
+sleep 2.5
+pings=$(grep -c ' ping$' "$TMP/t2a.log")
+expect_that 'kill -0 $WPID 2>/dev/null' "wsc exited while the server still answered pings"
+expect_that '[ "$pings" -ge 2 ]' "expected at least 2 keep-alive pings in 2.5 s, server saw $pings"
+kill -STOP "$SERVER_PID"
+_STOPPED+=("$SERVER_PID")
+ts=$EPOCHREALTIME
+wsc_wait
+took=$(since "$ts" "$WEND")
+echo "# frozen server detected after ${took}s (limit interval+timeout+1 = 3s), exit $RC"
+expect_rc 28
+expect_err_contains "ping"
+expect_that 'lt "$took" 3' "took ${took}s from SIGSTOP to exit, expected under 3s"
+expect_that 'lt 0.9 "$took"' "gave up ${took}s after SIGSTOP: sooner than --ping-timeout allows"
+t_done
+kill -CONT "$SERVER_PID"
+stop_server "$SERVER_PID"
+
+fs_start P t2b --greet --log "$TMP/t2b.log"
+SPID=$SERVER_PID
+t_begin "faults: server frozen then resumed (SIGCONT): --reconnect gets through"
+wsc_bg -t 12 --ping-interval 1 --ping-timeout 1 "${RD[@]}" --connect-timeout 1 -w -1 \
+	-m hello --count 2 "ws://127.0.0.1:$P/"
+if wait_file_contains "$OUT" "hello S 1" 5; then
+	kill -STOP "$SPID"
+	_STOPPED+=("$SPID")
+	ts=$EPOCHREALTIME
+	if wait_file_contains "$ERR" "disconnected" 5; then
+		echo "# frozen server: disconnect reported after $(since "$ts")s"
+	else
+		_fail " no '* disconnected' on stderr within 5 s of SIGSTOP"
+	fi
+	sleep 2.5 # attempts time out against the frozen server meanwhile
+	kill -CONT "$SPID"
+	tc=$EPOCHREALTIME
+	wsc_wait
+	took=$(since "$tc" "$WEND")
+	echo "# resumed server: wsc got through ${took}s after SIGCONT (exit $RC)"
+	expect_rc 0
+	expect_that '[ "$(wc -l <"$OUT")" = 2 ] && grep -qE "^hello S ([2-9]|[1-9][0-9]+)$" "$OUT"' \
+		"stdout: expected hello S 1 then hello from a later connection, got $(tr '\n' '|' <"$OUT")"
+	expect_err_matches 'reconnecting in [0-9.]+ s \(attempt [2-9]'
+	expect_that 'lt "$took" 3' "took ${took}s after SIGCONT to get through, expected under 3s"
+else
+	_fail " no greeting from the server"
+	wsc_wait
+fi
+t_done
+kill -CONT "$SPID"
+stop_server "$SPID"
+
+# --- 3. restart with lines arriving slowly --------------------------------------------------
+
+R3=$TMP/t3.rec
+fs_start P t3a --record "$R3" --log "$TMP/t3a.log"
+t_begin "faults: server restarted after 3 s while lines trickle in: all arrive once, in order"
+wsc_bg -t 25 "${RD[@]}" -w 1 "ws://127.0.0.1:$P/" < <(pace 300 1 20)
+sleep 3
+kill -TERM "$SERVER_PID" # graceful: close 1001, record until our close arrives
+wait_gone "$SERVER_PID" 5 || _fail " first server did not exit on SIGTERM"
+sleep 0.7 # refused meanwhile: lines queue up in wsc
+fs_start P2 t3b --port "$P" --record "$R3" --log "$TMP/t3b.log"
+wsc_wait
+read -r n lost dup reo gaps last < <(check_seq "$R3" 300)
+echo "# restart: $n lines recorded, $lost lost, $dup duplicated, $reo out of order"
+expect_rc 0
+expect_that 'seq 1 300 | cmp -s - "$R3"' "recorded lines differ from 1..300: $n lines, $lost lost, $dup duplicated, $reo out of order"
+expect_that 'grep -q "client-close 1001" "$TMP/t3a.log"' "wsc did not answer the first server's close 1001"
+expect_that 'grep -q " open 1" "$TMP/t3b.log"' "wsc never connected to the restarted server"
+expect_that 'grep -q "client-close 1000" "$TMP/t3b.log"' "no close 1000 at the end on the second server"
+t_done
+
+# --- 4. 503 with Retry-After, then 401 ------------------------------------------------------
+
+fs_start P t4a --refuse 503:2 --refuse-count 1 --greet --log "$TMP/t4a.log"
+t_begin "faults: 503 with Retry-After: 2 -> the next attempt waits 2 s"
+wsc_run -t 10 "${RD[@]}" -w -1 -m hello --count 1 "ws://127.0.0.1:$P/"
+expect_rc 0
+expect_out 'hello S 1\n'
+gap=$(awk '$2 == "attempt" { t[++n] = $1 } END { if (n >= 2) printf "%.2f", t[2] - t[1]; else print -1 }' "$TMP/t4a.log")
+echo "# Retry-After 2: second attempt ${gap}s after the first"
+expect_that 'lt 1.99 "$gap"' "second attempt ${gap}s after the first (-1 = none), expected >= 2s"
+expect_that 'lt "$gap" 3' "second attempt ${gap}s after the first, expected about 2s (backoff max is 0.5)"
+expect_err_contains 503
+t_done
+
+fs_start P t4b --refuse 401 --log "$TMP/t4b.log"
+t_begin "faults: 401 with --reconnect -> exit 22 at once, not reconnecting, one attempt"
+wsc_run -t 10 "${RD[@]}" -w -1 "ws://127.0.0.1:$P/"
+expect_rc 22
+expect_err_contains "not reconnecting"
+expect_err_contains 401
+expect_elapsed_below 1.5
+sleep 0.3
+attempts=$(grep -c ' attempt ' "$TMP/t4b.log")
+expect_that '[ "$attempts" = 1 ]' "expected exactly 1 attempt, server saw $attempts"
+t_done
+
+fs_start P t4c --refuse 429 --refuse-count 2 --greet --log "$TMP/t4c.log"
+t_begin "faults: 429 without Retry-After is retried with backoff"
+wsc_run -t 10 "${RD[@]}" -w -1 -m hello --count 1 "ws://127.0.0.1:$P/"
+expect_rc 0
+expect_out 'hello S 1\n'
+attempts=$(grep -c ' attempt ' "$TMP/t4c.log")
+expect_that '[ "$attempts" = 3 ]' "expected 3 attempts (2 refused), server saw $attempts"
+t_done
+
+# --- 5. handshake never completes -----------------------------------------------------------
+
+start_raw P silent
+t_begin "faults: server accepts TCP and says nothing, --connect-timeout 1 -> exit 28 in ~1 s"
+wsc_run -t 10 --connect-timeout 1 "ws://127.0.0.1:$P/"
+echo "# silent server: gave up after ${ELAPSED}s"
+expect_rc 28
+expect_elapsed_below 1.8
+expect_elapsed_above 0.9
+expect_err_contains "wsc: "
+t_done
+stop_server "$SERVER_PID"
+
+# --- 6. the reader goes away ----------------------------------------------------------------
+
+fs_start P t6 --stream 0 --stream-count 500000 --log "$TMP/t6.log"
+t_begin "faults: wsc | head -1 -> exit 23 promptly, no SIGPIPE death, close 1000 sent"
+OUT=$TMP/t6.out
+ERR=$TMP/t6.err
+timeout -k 2 10 "$WSC" -w -1 "ws://127.0.0.1:$P/" 2>"$ERR" |
+	{
+		head -1 >"$OUT"
+		echo "$EPOCHREALTIME" >"$TMP/t6.headend"
+	}
+ps=("${PIPESTATUS[@]}")
+RC=${ps[0]}
+took=$(since "$(cat "$TMP/t6.headend")")
+echo "# head -1: wsc exited $RC, ${took}s after head"
+expect_rc 23
+expect_out 'S-1\n'
+expect_that 'lt "$took" 2' "wsc took ${took}s to exit after head -1 did"
+expect_err_contains "stdout"
+wait_file_contains "$TMP/t6.log" "client-close" 2
+expect_that 'grep -q "client-close 1000" "$TMP/t6.log"' \
+	"server got no close 1000: $(grep -E 'client-close|eof|reset' "$TMP/t6.log" | cut -d' ' -f2- | tr '\n' '|')"
+t_done
+stop_server "$SERVER_PID"
+
+# --- 7. five 1012 closes while 10,000 lines go out ------------------------------------------
+
+R7=$TMP/t7.rec
+fs_start P t7 --record "$R7" --log "$TMP/t7.log" --close-after 1200,0,1700,1,2500
+t_begin "faults: 10000 lines, server closes 1012 five times: every line once, in order"
+wsc_bg -t 30 "${RD[@]}" -w 1 "ws://127.0.0.1:$P/" < <(pace 10000 25 5)
+wsc_wait
+read -r n lost dup reo gaps last < <(check_seq "$R7" 10000)
+closes=$(grep -c 'sent-close 1012' "$TMP/t7.log")
+echo "# 1012 closes: $closes; $n lines recorded, $lost lost, $dup duplicated, $reo out of order"
+expect_rc 0
+expect_that '[ "$closes" = 5 ]' "server sent close 1012 $closes times, expected 5"
+expect_that '[ "$(grep -c "client-close 1012" "$TMP/t7.log")" = 5 ]' "wsc did not answer every 1012 with 1012"
+expect_that 'seq 1 10000 | cmp -s - "$R7"' "recorded lines differ from 1..10000: $n lines, $lost lost, $dup duplicated, $reo out of order"
+t_done
+stop_server "$SERVER_PID"
+
+# --- 8. five SIGKILLs while 10,000 lines go out ---------------------------------------------
+
+R8=$TMP/t8.rec
+fs_start P t8-0 --record "$R8" --log "$TMP/t8.log" --kill-after 1200
+t_begin "faults: sigkill"
+# Each server dies after K messages (K=1: right after the first on a new connection, when wsc
+# has just written its backlog); the test starts the next one on the same port.
+wsc_bg -t 30 "${RD[@]}" -w 1 "ws://127.0.0.1:$P/" < <(pace 10000 10 5)
+i=0
+for k in 1 1500 900 700 0; do
+	i=$((i + 1))
+	if ! wait_gone "$SERVER_PID" 10; then
+		_fail " server $i did not reach its --kill-after count"
+		break
+	fi
+	fs_start P2 "t8-$i" --port "$P" --record "$R8" --log "$TMP/t8.log" --kill-after "$k"
+done
+wsc_wait
+read -r n lost dup reo gaps last < <(check_seq "$R8" 10000)
+kills=$(grep -c ' kill after ' "$TMP/t8.log")
+_T_NAME="faults: sigkill: 10000 lines, $lost lost, $dup duplicated ($kills kills, $gaps gaps, $reo out of order)"
+echo "# sigkill: $kills kills; $n lines recorded, $lost lost in $gaps gaps, $dup duplicated, $reo out of order, last $last"
+echo "# sigkill: lost runs (first+count): $(awk '{ x = $0 + 0; if (x > p + 1) printf "%d+%d ", p + 1, x - p - 1; if (x > p) p = x }' "$R8")"
+# Each dead server logged the messages it had received (in its buffer or its kernel's) but not
+# recorded. Those were handed to the kernel, so wsc must not send them again; and every lost line
+# must be one of them (unless a server logged late data: bytes arriving while it was dying).
+read -r resent unheld late < <(awk '
+	FNR == NR {
+		if ($2 == "kill" && $5 == "held" && $6 != "none") {
+			split($6, r, "-")
+			for (i = r[1] + 0; i <= r[2] + 0; i++) held[i] = 1
+		}
+		if ($3 == "late-data") late++
+		next
+	}
+	{ rec[$0 + 0] = 1 }
+	END {
+		for (i in held) if (i in rec) resent++
+		for (i = 1; i <= 10000; i++) if (!(i in rec) && !(i in held)) unheld++
+		print resent + 0, unheld + 0, late + 0
+	}' "$TMP/t8.log" "$R8")
+echo "# sigkill: held by the dead servers: $(grep -o 'held .*' "$TMP/t8.log" | tr '\n' ' ')"
+expect_rc 0
+expect_that '[ "$kills" = 5 ]' "expected 5 kills, got $kills"
+expect_that '[ "$resent" = 0 ]' "$resent lines were sent again although a dead server had received them"
+expect_that '[ "$unheld" = 0 ] || [ "$late" -gt 0 ]' \
+	"$unheld lines lost that no dead server had received (dropped, never handed to the kernel?)"
+expect_that '[ "$dup" = 0 ]' "$dup lines recorded twice"
+expect_that '[ "$reo" = 0 ]' "$reo lines out of order"
+expect_that '[ "$last" = 10000 ]' "last line recorded is $last, expected 10000"
+expect_that '[ "$gaps" -le 5 ]' "lost lines form $gaps gaps: at most one per kill (5) expected"
+t_done
+
+# --- 9. keep-alive off ----------------------------------------------------------------------
+
+fs_start P t9 --close-on-ping 1002 --log "$TMP/t9.log"
+t_begin "faults: --no-keepalive: no ping, the connection stays up 3 s"
+wsc_run -t 10 --ping-interval 1 --no-keepalive -w 3 "ws://127.0.0.1:$P/"
+expect_rc 0
+expect_elapsed_above 3
+expect_that '! grep -q " ping$" "$TMP/t9.log"' "the server got a ping despite --no-keepalive"
+expect_that 'grep -q "client-close 1000" "$TMP/t9.log"' "no close 1000 from wsc after -w 3"
+t_done
+
+: >"$TMP/t9.log"
+t_begin "faults: keep-alive on: a ping after 1 s, the server closes 1002 -> exit 41"
+wsc_run -t 10 --ping-interval 1 -w 3 "ws://127.0.0.1:$P/"
+expect_rc 41
+expect_err_contains 1002
+expect_elapsed_below 2.5
+expect_that 'grep -q " ping$" "$TMP/t9.log"' "the server got no ping"
+t_done

@@ -1,0 +1,78 @@
+#!/bin/bash
+# wss:// against websockets servers with a test CA made now (tests/gen-certs.sh).
+. "$(dirname "$0")/lib.sh"
+
+C=$TMP/certs
+if ! bash "$TESTS_DIR/gen-certs.sh" "$C" >"$TMP/certs.log" 2>&1; then
+	t_begin "tls: make test certificates"
+	_fail " gen-certs.sh failed: $(tr '\n' ' ' <"$TMP/certs.log")"
+	t_end
+	exit 0
+fi
+start_ws GOOD --tls-cert "$C/server.pem" --tls-key "$C/server.key"
+start_ws WRONG --tls-cert "$C/wrong.pem" --tls-key "$C/wrong.key"
+start_ws PLAIN
+
+t_begin "tls: wss with --cacert: echo works"
+wsc_run --cacert "$C/ca.pem" --count 1 "wss://localhost:$GOOD/echo" < <(printf 'secure\n')
+expect_rc 0
+expect_out 'secure\n'
+t_end
+
+t_begin "tls: wss to an IP address checks the IP SAN"
+wsc_run --cacert "$C/ca.pem" --count 1 "wss://127.0.0.1:$GOOD/echo" < <(printf 'by-ip\n')
+expect_rc 0
+expect_out 'by-ip\n'
+t_end
+
+t_begin "tls: --protocol wss with --host/--port"
+wsc_run --cacert "$C/ca.pem" --count 1 --protocol wss --host localhost --port "$GOOD" --path /echo \
+	< <(printf 'split\n')
+expect_rc 0
+expect_out 'split\n'
+t_end
+
+t_begin "tls: no --cacert: the test CA is unknown -> 60"
+wsc_run --count 1 "wss://localhost:$GOOD/echo" < <(printf 'x\n')
+expect_rc 60
+expect_err_matches 'self[- ]signed|unable to get local issuer'
+expect_out ''
+t_end
+
+t_begin "tls: certificate for another name -> 60 naming the mismatch"
+wsc_run --cacert "$C/ca.pem" --count 1 "wss://localhost:$WRONG/echo" < <(printf 'x\n')
+expect_rc 60
+expect_err_matches 'mismatch|does not match|wrong\.test'
+expect_out ''
+t_end
+
+t_begin "tls: -k skips verification (unknown CA)"
+wsc_run -k --count 1 "wss://localhost:$GOOD/echo" < <(printf 'insecure\n')
+expect_rc 0
+expect_out 'insecure\n'
+t_end
+
+t_begin "tls: -k skips verification (wrong name)"
+wsc_run --insecure --count 1 "wss://localhost:$WRONG/echo" < <(printf 'insecure2\n')
+expect_rc 0
+expect_out 'insecure2\n'
+t_end
+
+t_begin "tls: server cert from an unrelated CA -> 60"
+wsc_run --cacert "$C/other-ca.pem" --count 1 "wss://localhost:$GOOD/echo" < <(printf 'x\n')
+expect_rc 60
+expect_err_matches 'verif|certificate|issuer'
+expect_out ''
+t_end
+
+t_begin "tls: wss to a plain-text server -> 35 (TLS handshake failed)"
+wsc_run -k --count 1 "wss://127.0.0.1:$PLAIN/echo" < <(printf 'x\n')
+expect_rc 35
+expect_err_contains "wsc: "
+t_end
+
+t_begin "tls: --cacert with a missing file -> error, not success"
+wsc_run --cacert "$TMP/nonexistent.pem" --count 1 "wss://localhost:$GOOD/echo" < <(printf 'x\n')
+expect_that '[ "$RC" != 0 ] && [ "$RC" != 124 ]' "exit code: expected an error, got $RC"
+expect_err_contains "nonexistent.pem"
+t_end
