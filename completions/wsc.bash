@@ -25,6 +25,13 @@ _wsc_options()
 -   --cacert              file
 -k  --insecure            -
 -   --max-message-size    arg
+-   --ping-interval       arg
+-   --no-keepalive        -
+-   --ping-timeout        arg
+-   --reconnect           -
+-   --reconnect-delay     arg
+-   --reconnect-max       arg
+-   --queue-size          arg
 -b  --binary              -
 -0  --null                -
 -x  --execute             arg
@@ -33,6 +40,10 @@ _wsc_options()
 -   --json                -
 -m  --match               arg
 -n  --count               arg
+-P  --show-ping-pong      -
+-   --timestamps          -
+-   --color               words:auto always never
+-   --no-history          -
 -   --timeout             arg
 -q  --quiet               -
 -v  --verbose             -

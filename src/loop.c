@@ -200,17 +200,7 @@ static void repl_message(struct app *a, int opcode, const uint8_t *data, size_t 
     struct buf b;
     buf_init(&b);
     if (a->o->json) {
-        static const char t[] = "{\"type\":\"text\",\"data\":", bin[] = "{\"type\":\"binary\"";
-        if (opcode == WS_OP_TEXT) {
-            buf_append(&b, t, sizeof t - 1);
-            output_json_string(&b, data, len);
-            buf_append(&b, "}", 1);
-        } else {
-            char tail[64];
-            buf_append(&b, bin, sizeof bin - 1);
-            snprintf(tail, sizeof tail, ",\"length\":%zu}", len);
-            buf_append(&b, tail, strlen(tail));
-        }
+        output_format_json(&b, opcode, data, len);
     } else if (opcode == WS_OP_TEXT) {
         buf_append(&b, "< ", 2);
         status_escape(&b, data, len, SIZE_MAX);

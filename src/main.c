@@ -32,7 +32,7 @@ int main(int argc, char **argv)
         cli_free(&o);
         return rc;
     }
-    log_init(o.verbosity, o.log_comms, false);
+    log_init(o.verbosity, o.log_comms, o.timestamps);
     rc = loop_run(&o);
     cli_free(&o);
     return rc;

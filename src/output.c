@@ -150,17 +150,17 @@ static int append_hex(struct buf *b, const uint8_t *data, size_t len)
     return 0;
 }
 
-static int format_json(int opcode, const uint8_t *data, size_t len)
+int output_format_json(struct buf *b, int opcode, const uint8_t *data, size_t len)
 {
     static const char text[] = "{\"type\":\"text\",\"data\":";
     static const char binary[] = "{\"type\":\"binary\",\"data\":\"";
     if (opcode == WS_OP_TEXT) {
-        if (buf_append(&out.buf, text, sizeof text - 1) < 0 ||
-            output_json_string(&out.buf, data, len) < 0 || buf_append(&out.buf, "}\n", 2) < 0)
+        if (buf_append(b, text, sizeof text - 1) < 0 ||
+            output_json_string(b, data, len) < 0 || buf_append(b, "}", 1) < 0)
             return -1;
     } else {
-        if (buf_append(&out.buf, binary, sizeof binary - 1) < 0 ||
-            append_base64(&out.buf, data, len) < 0 || buf_append(&out.buf, "\"}\n", 3) < 0)
+        if (buf_append(b, binary, sizeof binary - 1) < 0 ||
+            append_base64(b, data, len) < 0 || buf_append(b, "\"}", 2) < 0)
             return -1;
     }
     return 0;
@@ -172,7 +172,9 @@ int output_message(int opcode, const uint8_t *data, size_t len)
         return 0;
     int rc = 0;
     if (out.json) {
-        rc = format_json(opcode, data, len);
+        rc = output_format_json(&out.buf, opcode, data, len);
+        if (rc == 0)
+            rc = buf_append(&out.buf, "\n", 1);
     } else if (opcode == WS_OP_TEXT || out.fmt == BINFMT_RAW) {
         bool sep = opcode == WS_OP_TEXT;
         if (len >= OUTPUT_DIRECT_AT) {

@@ -34,6 +34,10 @@ int output_line(const char *line, size_t len);
 /* Write what is buffered. Returns 0 or -1 (errno set). */
 int output_flush(void);
 
+/* Append the JSON object for a message ({"type":"text","data":...}, binary as base64), no
+ * newline. Returns 0 or -1 when out of memory. */
+int output_format_json(struct buf *b, int opcode, const uint8_t *data, size_t len);
+
 /* Append a JSON string literal for data (valid UTF-8 expected; control bytes escaped). */
 int output_json_string(struct buf *b, const uint8_t *data, size_t len);
 
