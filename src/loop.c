@@ -228,7 +228,7 @@ static void on_message(void *ud, int opcode, const uint8_t *data, size_t len)
 {
     struct app *a = ud;
     status_received(&a->st, opcode == WS_OP_BINARY, data, len);
-    if (a->count_done || a->exit_override)
+    if (a->count_done || a->exit_override == EXIT_WRITE)
         return;
     int rc;
     if (a->mode == MODE_REPL) {
@@ -381,15 +381,19 @@ static void pump_input(struct app *a)
     const uint8_t *rec;
     size_t len;
     while (conn_pending_output(&a->c) < LOOP_OUTQ_HIGH && input_next(&a->in, &rec, &len)) {
-        if (opcode == WS_OP_TEXT && !utf8_valid(rec, len)) {
-            char why[160];
-            snprintf(why, sizeof why,
+        int rc = send_message(a, opcode, rec, len);
+        if (rc == SESSION_ERR_ARG) { /* the session refuses text that is not UTF-8 (§5.6) */
+            /* Close politely: replies to what went before still reach stdout. */
+            a->exit_override = EXIT_INPUT;
+            snprintf(a->why, sizeof a->why,
                      "input record %llu is not valid UTF-8: send it with -b/--binary",
                      (unsigned long long)a->in.records);
-            app_fail(a, EXIT_INPUT, why);
+            a->quitting = true;
+            conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
+            conn_flush(&a->c);
             return;
         }
-        if (send_message(a, opcode, rec, len) < 0) {
+        if (rc < 0) {
             app_fail(a, EXIT_INTERNAL, "out of memory");
             return;
         }

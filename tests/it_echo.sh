@@ -55,6 +55,23 @@ expect_rc 0
 expect_out 'h\xc3\xa9llo w\xc3\xb6rld \xe2\x82\xac \xf0\x9f\x98\x80\n'
 t_end
 
+t_begin "echo: a stdin line that is not UTF-8 -> exit 4, earlier replies kept, nothing invalid sent"
+wsc_run -w 1 "$U/echo" < <(
+	printf 'good\n'
+	sleep 0.3
+	printf 'bad \xff\xfe\nafter\n'
+)
+expect_rc 4
+expect_out 'good\n'
+expect_err_contains "not valid UTF-8"
+wsc_run -w 1 "$U/record?file=$TMP/rec-utf8" < <(printf 'good\nbad \xff\xfe\nafter\n')
+expect_rc 4
+wait_file "$TMP/rec-utf8.close" 5
+expect_that '[ "$(cat "$TMP/rec-utf8" 2>/dev/null)" = good ]' \
+	"server received $(_show "$(cat "$TMP/rec-utf8" 2>/dev/null)"), expected only 'good'"
+expect_that '[ "$(cat "$TMP/rec-utf8.close" 2>/dev/null)" = 1000 ]' "server saw close $(cat "$TMP/rec-utf8.close" 2>/dev/null), expected 1000"
+t_end
+
 t_begin "echo: -0 splits input on NUL and ends output messages with NUL"
 wsc_run -0 --count 3 "$U/echo" < <(printf 'a\0multi\nline\0\0')
 expect_rc 0
