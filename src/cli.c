@@ -43,8 +43,8 @@ enum {
 struct cli_option {
     const char *group; /* heading printed before this option, or NULL */
     const char *name;
-    int val;           /* short option letter, or OPT_* */
-    const char *arg;   /* argument name, or NULL for a flag */
+    int val;         /* short option letter, or OPT_* */
+    const char *arg; /* argument name, or NULL for a flag */
     const char *help;
 };
 
@@ -77,8 +77,7 @@ static const struct cli_option cli_options[] = {
     {NULL, "reconnect-delay", OPT_RECONNECT_DELAY, "MIN[:MAX]",
      "backoff between attempts (default 1:60)"},
     {NULL, "reconnect-max", OPT_RECONNECT_MAX, "N", "give up after N attempts (default no limit)"},
-    {NULL, "queue-size", OPT_QUEUE_SIZE, "BYTES",
-     "input held while disconnected (default 4M)"},
+    {NULL, "queue-size", OPT_QUEUE_SIZE, "BYTES", "input held while disconnected (default 4M)"},
     {"Input", "binary", 'b', NULL, "send input records as binary messages"},
     {NULL, "null", '0', NULL, "records are separated by NUL, not newline (input and output)"},
     {NULL, "execute", 'x', "MSG", "send MSG first (repeatable)"},
@@ -494,8 +493,8 @@ int cli_parse(struct options *o, int argc, char **argv, const char *env_bearer, 
             /* Never echo credentials: show "scheme://[redacted]@rest" when there is a '@'. */
             const char *u = argv[optind], *at = strrchr(u, '@'), *sep = strstr(u, "://");
             if (at && sep && sep < at)
-                return fail(err, errlen, 3, "bad URL '%.*s[redacted]%s': %s",
-                            (int)(sep + 3 - u), u, at, why);
+                return fail(err, errlen, 3, "bad URL '%.*s[redacted]%s': %s", (int)(sep + 3 - u), u,
+                            at, why);
             return fail(err, errlen, 3, "bad URL '%s': %s", u, why);
         }
     } else {
@@ -540,8 +539,8 @@ int cli_parse(struct options *o, int argc, char **argv, const char *env_bearer, 
 
     for (size_t i = 0; i < o->nheaders; i++) {
         if (handshake_header_allowed(o->headers[i], o->authorization != NULL, &why) != 0)
-            return fail(err, errlen, 2, "--header '%.*s': %s",
-                        (int)strcspn(o->headers[i], ":"), o->headers[i], why);
+            return fail(err, errlen, 2, "--header '%.*s': %s", (int)strcspn(o->headers[i], ":"),
+                        o->headers[i], why);
     }
     return CLI_OK;
 }

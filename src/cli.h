@@ -21,7 +21,7 @@ enum color_mode { COLOR_AUTO = 0, COLOR_ALWAYS, COLOR_NEVER };
 #define CLI_MAX_LIST 64 /* -s, -H, -x may each be given this many times */
 
 struct options {
-    struct url url;                 /* from URL or the seed's --host/--port/--path/--protocol */
+    struct url url; /* from URL or the seed's --host/--port/--path/--protocol */
     const char *subprotocols[CLI_MAX_LIST];
     size_t nsubprotocols;
     const char *headers[CLI_MAX_LIST];
@@ -29,35 +29,35 @@ struct options {
     const char *execute[CLI_MAX_LIST];
     size_t nexecute;
     const char *origin;
-    char *authorization;            /* heap: "Bearer ..." or "Basic ...", or NULL */
-    double connect_timeout;         /* seconds, > 0 */
+    char *authorization;    /* heap: "Bearer ..." or "Basic ...", or NULL */
+    double connect_timeout; /* seconds, > 0 */
     const char *cacert;
     bool insecure;
-    uint64_t max_message_size;      /* 0 = unlimited */
-    bool binary;                    /* -b: stdin records are sent as binary */
-    bool null_delim;                /* -0 */
-    double wait;                    /* -w: seconds after EOF; < 0 = until the server closes */
+    uint64_t max_message_size; /* 0 = unlimited */
+    bool binary;               /* -b: stdin records are sent as binary */
+    bool null_delim;           /* -0 */
+    double wait;               /* -w: seconds after EOF; < 0 = until the server closes */
     enum binary_format binary_format;
     bool json;
-    const char *match;              /* NULL = every message */
-    long count;                     /* 0 = unlimited */
-    double timeout;                 /* overall deadline in seconds, 0 = none */
-    int verbosity;                  /* -1 quiet, 0 normal, 1 verbose (-v), 2 (-vv) */
+    const char *match; /* NULL = every message */
+    long count;        /* 0 = unlimited */
+    double timeout;    /* overall deadline in seconds, 0 = none */
+    int verbosity;     /* -1 quiet, 0 normal, 1 verbose (-v), 2 (-vv) */
     bool log_comms;
     /* Interactive use */
     enum color_mode color;
     bool no_history;
-    bool show_ping_pong;            /* -P */
+    bool show_ping_pong; /* -P */
     bool timestamps;
     /* Staying up */
-    bool keepalive;                 /* false with --no-keepalive */
-    double ping_interval;           /* seconds of silence before a ping (default 30) */
-    double ping_timeout;            /* seconds to wait for any byte after a ping */
+    bool keepalive;       /* false with --no-keepalive */
+    double ping_interval; /* seconds of silence before a ping (default 30) */
+    double ping_timeout;  /* seconds to wait for any byte after a ping */
     bool reconnect;
-    double reconnect_delay_min;     /* seconds (default 1) */
-    double reconnect_delay_max;     /* seconds (default 60) */
-    long reconnect_max;             /* attempts, 0 = unlimited */
-    uint64_t queue_size;            /* bytes of stdin held while disconnected (default 4M) */
+    double reconnect_delay_min; /* seconds (default 1) */
+    double reconnect_delay_max; /* seconds (default 60) */
+    long reconnect_max;         /* attempts, 0 = unlimited */
+    uint64_t queue_size;        /* bytes of stdin held while disconnected (default 4M) */
 };
 
 enum cli_result {

@@ -8,11 +8,11 @@
 #include <string.h>
 
 #include "frame.h"
+#include "hex.h"
 #include "session.h"
 
-const char *const cmd_names[] = {"/binary", "/close", "/connect", "/disconnect", "/help",
-                                 "/ping",   "/pong",  "/quit",    "/send",       "/status",
-                                 NULL};
+const char *const cmd_names[] = {"/binary", "/close", "/connect", "/disconnect", "/help", "/ping",
+                                 "/pong",   "/quit",  "/send",    "/status",     NULL};
 
 const char cmd_help[] = "text                  send a text message (//text sends /text)\n"
                         "/connect [TOKEN]      connect or reconnect, optionally with a bearer "
@@ -27,24 +27,13 @@ const char cmd_help[] = "text                  send a text message (//text sends
                         "/help                 this list\n"
                         "/quit                 close and exit (also Ctrl-D)";
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int parse_hex(const char *s, struct buf *out, const char **why)
 {
     int hi = -1;
     for (; *s; s++) {
         if (*s == ' ' || *s == ':' || *s == '\t')
             continue;
-        int v = hexval((unsigned char)*s);
+        int v = hex_value((unsigned char)*s);
         if (v < 0) {
             *why = "/binary takes hex digits (e.g. /binary 01ff 20) or @FILE";
             return -1;
@@ -129,7 +118,8 @@ int cmd_parse(char *line, struct cmd *c, const char **why)
             char *reason = split_word(rest), *end;
             errno = 0;
             long code = strtol(rest, &end, 10);
-            if (*end || errno || code < 0 || code > 65535 || !session_close_code_sendable((int)code)) {
+            if (*end || errno || code < 0 || code > 65535 ||
+                !session_close_code_sendable((int)code)) {
                 *why = "/close: the code must be 1000-1003, 1007-1014 or 3000-4999 "
                        "(1005, 1006 and 1015 are never sent)";
                 return -1;

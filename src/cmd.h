@@ -19,10 +19,10 @@ enum cmd_kind {
     CMD_SEND,     /* arg = the text to send */
     CMD_CONNECT,  /* arg = bearer token or "" */
     CMD_DISCONNECT,
-    CMD_CLOSE,    /* code (1000 when not given), arg = reason */
-    CMD_PING,     /* arg = payload */
+    CMD_CLOSE, /* code (1000 when not given), arg = reason */
+    CMD_PING,  /* arg = payload */
     CMD_PONG,
-    CMD_BINARY,   /* data = decoded bytes, or file = path */
+    CMD_BINARY,    /* data = decoded bytes, or file = path */
     CMD_SEND_FILE, /* file = path */
     CMD_STATUS,
     CMD_HELP,
@@ -33,9 +33,9 @@ struct cmd {
     enum cmd_kind kind;
     const char *arg; /* points into the line; "" when absent */
     size_t arg_len;
-    int code;        /* CMD_CLOSE */
+    int code;         /* CMD_CLOSE */
     const char *file; /* CMD_BINARY/@FILE and CMD_SEND_FILE: NUL-terminated, points into line */
-    struct buf data; /* CMD_BINARY HEX: decoded bytes (caller frees with cmd_free) */
+    struct buf data;  /* CMD_BINARY HEX: decoded bytes (caller frees with cmd_free) */
 };
 
 /*

@@ -302,8 +302,7 @@ static bool flush_out(struct conn *c)
             if (c->state == CONN_CLOSING && session_state(c->s) != SESSION_CLOSE_SENT)
                 finish(c, c->result, NULL); /* peer went away after its close: fine */
             else
-                finish(c, EXIT_BROKEN, "connection broke while sending: %s",
-                       transport_error(c->t));
+                finish(c, EXIT_BROKEN, "connection broke while sending: %s", transport_error(c->t));
             return false;
         }
         buf_consume(b, (size_t)n);

@@ -35,8 +35,8 @@ enum ws_close_code {
     WS_CLOSE_GOING_AWAY = 1001,
     WS_CLOSE_PROTOCOL_ERROR = 1002,
     WS_CLOSE_UNSUPPORTED_DATA = 1003,
-    WS_CLOSE_NO_STATUS = 1005,     /* never sent */
-    WS_CLOSE_ABNORMAL = 1006,      /* never sent */
+    WS_CLOSE_NO_STATUS = 1005, /* never sent */
+    WS_CLOSE_ABNORMAL = 1006,  /* never sent */
     WS_CLOSE_INVALID_PAYLOAD = 1007,
     WS_CLOSE_POLICY_VIOLATION = 1008,
     WS_CLOSE_MESSAGE_TOO_BIG = 1009,
@@ -83,21 +83,21 @@ enum frame_event_type {
 
 struct frame_event {
     enum frame_event_type type;
-    struct frame_header hdr;  /* valid on HEADER, PAYLOAD and END */
-    const uint8_t *data;      /* PAYLOAD: points into the caller's input buffer ... */
-    size_t len;               /* ... for this many bytes */
-    uint64_t payload_offset;  /* PAYLOAD: offset of data[0] within the frame's payload */
+    struct frame_header hdr; /* valid on HEADER, PAYLOAD and END */
+    const uint8_t *data;     /* PAYLOAD: points into the caller's input buffer ... */
+    size_t len;              /* ... for this many bytes */
+    uint64_t payload_offset; /* PAYLOAD: offset of data[0] within the frame's payload */
 };
 
 /* Errors, each a protocol violation (the caller fails the connection with close 1002). */
 enum frame_error {
-    FRAME_ERR_RSV = -1,             /* RSV bit set that was not negotiated */
-    FRAME_ERR_OPCODE = -2,          /* reserved opcode 3-7 or 0xB-0xF */
+    FRAME_ERR_RSV = -1,    /* RSV bit set that was not negotiated */
+    FRAME_ERR_OPCODE = -2, /* reserved opcode 3-7 or 0xB-0xF */
     FRAME_ERR_CONTROL_FRAGMENTED = -3,
     FRAME_ERR_CONTROL_TOO_LONG = -4, /* control payload > 125 */
-    FRAME_ERR_MASK = -5,            /* masked when it must not be, or unmasked when it must */
-    FRAME_ERR_LENGTH = -6,          /* 64-bit length with the most significant bit set */
-    FRAME_ERR_CONT_UNEXPECTED = -7, /* continuation frame with no message to continue */
+    FRAME_ERR_MASK = -5,             /* masked when it must not be, or unmasked when it must */
+    FRAME_ERR_LENGTH = -6,           /* 64-bit length with the most significant bit set */
+    FRAME_ERR_CONT_UNEXPECTED = -7,  /* continuation frame with no message to continue */
     FRAME_ERR_DATA_IN_FRAGMENT = -8, /* text/binary frame while a fragmented message is open */
 };
 
@@ -105,14 +105,14 @@ enum frame_error {
 struct frame_parser {
     int state;
     uint8_t hbuf[WS_MAX_HEADER_SIZE];
-    size_t hlen;      /* header bytes collected so far */
-    size_t hneed;     /* header bytes needed (known after byte 2) */
+    size_t hlen;  /* header bytes collected so far */
+    size_t hneed; /* header bytes needed (known after byte 2) */
     struct frame_header hdr;
-    uint64_t done;    /* payload bytes delivered so far in this frame */
-    bool in_message;  /* a fragmented data message is open (§5.4) */
-    bool expect_masked; /* true in a server, false in a client */
+    uint64_t done;       /* payload bytes delivered so far in this frame */
+    bool in_message;     /* a fragmented data message is open (§5.4) */
+    bool expect_masked;  /* true in a server, false in a client */
     uint8_t rsv_allowed; /* RSV bits negotiated by extensions (0 without any) */
-    int error;        /* sticky: once set, every call returns it */
+    int error;           /* sticky: once set, every call returns it */
 };
 
 /*
@@ -150,8 +150,8 @@ const char *frame_strerror(int err);
  * Write a frame header into out (at least WS_MAX_HEADER_SIZE bytes) with the minimal length
  * encoding. mask may be NULL for an unmasked frame. Returns the header size (2..14).
  */
-size_t frame_build_header(uint8_t *out, bool fin, uint8_t rsv, uint8_t opcode,
-                          const uint8_t *mask, uint64_t len);
+size_t frame_build_header(uint8_t *out, bool fin, uint8_t rsv, uint8_t opcode, const uint8_t *mask,
+                          uint64_t len);
 
 /*
  * dst[i] = src[i] ^ mask[(offset + i) % 4] for i in [0, len). dst may equal src. Works a machine

@@ -16,22 +16,22 @@
 
 #include "buf.h"
 
-#define HANDSHAKE_KEY_LEN      24 /* base64 of 16 bytes */
-#define HANDSHAKE_ACCEPT_LEN   28 /* base64 of 20 bytes */
-#define HANDSHAKE_MAX_HEADERS  64
-#define HANDSHAKE_MAX_HEAD     (64 * 1024) /* a longer response head is malformed */
+#define HANDSHAKE_KEY_LEN     24 /* base64 of 16 bytes */
+#define HANDSHAKE_ACCEPT_LEN  28 /* base64 of 20 bytes */
+#define HANDSHAKE_MAX_HEADERS 64
+#define HANDSHAKE_MAX_HEAD    (64 * 1024) /* a longer response head is malformed */
 
 struct handshake_request {
-    const char *host_header;            /* value of Host:, from url_host_header() */
-    const char *resource;               /* path and query, starts with '/' */
-    const char *origin;                 /* NULL: no Origin header */
-    const char *const *subprotocols;    /* offered, in order of preference */
+    const char *host_header;         /* value of Host:, from url_host_header() */
+    const char *resource;            /* path and query, starts with '/' */
+    const char *origin;              /* NULL: no Origin header */
+    const char *const *subprotocols; /* offered, in order of preference */
     size_t nsubprotocols;
-    const char *const *headers;         /* extra "Name: value" lines, as given by -H */
+    const char *const *headers; /* extra "Name: value" lines, as given by -H */
     size_t nheaders;
-    const char *authorization;          /* whole Authorization value ("Bearer x"), or NULL */
-    const char *extensions;             /* Sec-WebSocket-Extensions offer, or NULL */
-    char key[HANDSHAKE_KEY_LEN + 1];    /* filled by handshake_key_new() */
+    const char *authorization;       /* whole Authorization value ("Bearer x"), or NULL */
+    const char *extensions;          /* Sec-WebSocket-Extensions offer, or NULL */
+    char key[HANDSHAKE_KEY_LEN + 1]; /* filled by handshake_key_new() */
 };
 
 struct handshake_header {
@@ -51,17 +51,17 @@ struct handshake_response {
 };
 
 enum handshake_error {
-    HS_NEED_MORE = -1,     /* parse: the head is incomplete; call again with more bytes */
-    HS_ERR_MALFORMED = -2, /* parse: not a valid HTTP/1.1 response head (or too long) */
-    HS_ERR_STATUS = -3,    /* check: status is not 101 */
-    HS_ERR_UPGRADE = -4,   /* check: Upgrade is missing or not "websocket" */
-    HS_ERR_CONNECTION = -5, /* check: Connection lacks the "upgrade" token */
-    HS_ERR_ACCEPT = -6,    /* check: Sec-WebSocket-Accept missing or wrong */
+    HS_NEED_MORE = -1,       /* parse: the head is incomplete; call again with more bytes */
+    HS_ERR_MALFORMED = -2,   /* parse: not a valid HTTP/1.1 response head (or too long) */
+    HS_ERR_STATUS = -3,      /* check: status is not 101 */
+    HS_ERR_UPGRADE = -4,     /* check: Upgrade is missing or not "websocket" */
+    HS_ERR_CONNECTION = -5,  /* check: Connection lacks the "upgrade" token */
+    HS_ERR_ACCEPT = -6,      /* check: Sec-WebSocket-Accept missing or wrong */
     HS_ERR_SUBPROTOCOL = -7, /* check: a subprotocol we did not offer, or more than one */
-    HS_ERR_EXTENSION = -8, /* check: an extension we did not offer */
-    HS_ERR_HEADER = -9,    /* header_allowed: a header the handshake owns */
+    HS_ERR_EXTENSION = -8,   /* check: an extension we did not offer */
+    HS_ERR_HEADER = -9,      /* header_allowed: a header the handshake owns */
     HS_ERR_NOMEM = -10,
-    HS_ERR_RANDOM = -11,   /* the random generator failed */
+    HS_ERR_RANDOM = -11, /* the random generator failed */
 };
 
 /* Fill req->key with a fresh random nonce (16 CSPRNG bytes, base64). Returns 0 or HS_ERR_RANDOM. */
@@ -83,7 +83,8 @@ int handshake_request_build(const struct handshake_request *req, struct buf *out
 
 /*
  * Parse a response head from buf[0..len). Returns the head length (> 0, including the final
- * CRLFCRLF; also accepts bare LF line ends), HS_NEED_MORE or HS_ERR_MALFORMED. *resp points into buf.
+ * CRLFCRLF; also accepts bare LF line ends), HS_NEED_MORE or HS_ERR_MALFORMED. *resp points into
+ * buf.
  */
 int handshake_response_parse(const char *buf, size_t len, struct handshake_response *resp);
 

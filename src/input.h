@@ -22,14 +22,14 @@
 #include "buf.h"
 
 struct input {
-    struct buf q;        /* raw bytes: in-flight records, then queued ones, then a partial one */
-    struct buf flight;   /* FIFO of struct input_flight, one per record in flight */
-    size_t sent;         /* bytes of q that are in flight */
-    size_t scanned;      /* bytes after `sent` already searched for a delimiter */
-    size_t last_raw;     /* bytes the record last returned by input_next() used */
+    struct buf q;      /* raw bytes: in-flight records, then queued ones, then a partial one */
+    struct buf flight; /* FIFO of struct input_flight, one per record in flight */
+    size_t sent;       /* bytes of q that are in flight */
+    size_t scanned;    /* bytes after `sent` already searched for a delimiter */
+    size_t last_raw;   /* bytes the record last returned by input_next() used */
     char delim;
     bool eof;
-    uint64_t records;    /* records taken by input_next() so far (for messages) */
+    uint64_t records; /* records taken by input_next() so far (for messages) */
 };
 
 void input_init(struct input *in, char delim);

@@ -169,7 +169,7 @@ void log_frame(bool outgoing, const struct frame_header *h, const uint8_t *paylo
     char text[512];
     snprintf(text, sizeof text, "%s %s fin=%d rsv=%d mask=%d len=%llu%s%s%s%s%s%s",
              outgoing ? ">>" : "<<", opcode_name(h->opcode), h->fin, h->rsv, h->masked,
-            (unsigned long long)h->len, extra, n ? " | " : "", hex, n ? " | " : "", ascii,
+             (unsigned long long)h->len, extra, n ? " | " : "", hex, n ? " | " : "", ascii,
              len > n ? " ..." : "");
     emit(LOG_NOTE, text); /* --log-comms was asked for: shown even with -q */
 }

@@ -23,9 +23,9 @@
 #include "status.h"
 #include "utf8.h"
 
-#define LOOP_OUTQ_HIGH      (256 * 1024) /* stop turning input into frames above this */
-#define LOOP_STABLE_MS      30000        /* a connection up this long resets the backoff */
-#define LOOP_FILE_MAX       (64u << 20)  /* largest file /send and /binary read */
+#define LOOP_OUTQ_HIGH (256 * 1024) /* stop turning input into frames above this */
+#define LOOP_STABLE_MS 30000        /* a connection up this long resets the backoff */
+#define LOOP_FILE_MAX  (64u << 20)  /* largest file /send and /binary read */
 
 enum mode { MODE_PIPE, MODE_REPL };
 
@@ -37,21 +37,21 @@ struct app {
     struct status st;
     struct input in;
     bool stdin_open;
-    bool stdout_pipe;      /* poll stdout for POLLERR: the reader went away */
-    long written;          /* messages written to stdout (--count) */
+    bool stdout_pipe; /* poll stdout for POLLERR: the reader went away */
+    long written;     /* messages written to stdout (--count) */
     bool count_done;
     bool executed;         /* -x messages sent on this connection */
     int64_t wait_deadline; /* after end of input; -1 = not armed */
     int64_t overall_deadline;
-    int exit_override;     /* a result decided here (stdout, input, --timeout), 0 = none */
+    int exit_override; /* a result decided here (stdout, input, --timeout), 0 = none */
     char why[512];
     int interrupts;
-    bool quitting;         /* the user is done: exit once the connection is closed */
-    bool user_closed;      /* our own close: no reconnect */
-    bool connect_pending;  /* REPL /connect while the old connection closes */
+    bool quitting;        /* the user is done: exit once the connection is closed */
+    bool user_closed;     /* our own close: no reconnect */
+    bool connect_pending; /* REPL /connect while the old connection closes */
     bool done;
-    int result;            /* exit code of the last connection */
-    char *authorization;   /* /connect TOKEN: replaces the configured credentials */
+    int result;               /* exit code of the last connection */
+    char *authorization;      /* /connect TOKEN: replaces the configured credentials */
     struct options conn_opts; /* copy of *o that /connect may change */
     /* keep-alive */
     bool ping_out;         /* a keep-alive ping is outstanding */
@@ -66,8 +66,8 @@ struct app {
     bool uping_active;
     unsigned ping_seq;
     /* reconnect */
-    unsigned attempts;     /* since the last stable connection */
-    int64_t reconnect_at;  /* -1 = none scheduled */
+    unsigned attempts;    /* since the last stable connection */
+    int64_t reconnect_at; /* -1 = none scheduled */
 };
 
 static int sig_pipe[2] = {-1, -1};
@@ -137,10 +137,10 @@ static void event(struct app *a, const char *name, const char *human, const char
     }
     char text[1024];
     snprintf(text, sizeof text, "* %s", human);
-    show(a, REPL_EVENT, a->o->reconnect && strcmp(name, "established") != 0 &&
-                                strcmp(name, "connected") != 0
-                            ? LOG_NOTE
-                            : LOG_VERBOSE,
+    show(a, REPL_EVENT,
+         a->o->reconnect && strcmp(name, "established") != 0 && strcmp(name, "connected") != 0
+             ? LOG_NOTE
+             : LOG_VERBOSE,
          text);
 }
 
@@ -425,8 +425,8 @@ static void read_stdin(struct app *a)
 /* After the last record went out: wait --wait seconds for replies, then close. */
 static void check_done_sending(struct app *a, int64_t now)
 {
-    if (a->mode != MODE_PIPE || a->stdin_open || a->wait_deadline >= 0 ||
-        a->c.state != CONN_OPEN || a->o->wait < 0)
+    if (a->mode != MODE_PIPE || a->stdin_open || a->wait_deadline >= 0 || a->c.state != CONN_OPEN ||
+        a->o->wait < 0)
         return;
     if (input_queued(&a->in) > 0 || conn_pending_output(&a->c) > 0 || !a->executed)
         return;
@@ -752,8 +752,8 @@ static void on_line(void *ud, char *line)
         if (!require_open(a, "ping"))
             break;
         if (c.arg_len == 0) {
-            a->uping_len = (size_t)snprintf((char *)a->uping, sizeof a->uping, "wsc-ping-%u",
-                                            ++a->ping_seq);
+            a->uping_len =
+                (size_t)snprintf((char *)a->uping, sizeof a->uping, "wsc-ping-%u", ++a->ping_seq);
         } else {
             memcpy(a->uping, c.arg, c.arg_len);
             a->uping_len = c.arg_len;
@@ -787,8 +787,7 @@ static void on_line(void *ud, char *line)
             break;
         }
         if (require_open(a, "file"))
-            send_message(a, WS_OP_TEXT, file.len ? buf_head(&file) : (const uint8_t *)"",
-                         file.len);
+            send_message(a, WS_OP_TEXT, file.len ? buf_head(&file) : (const uint8_t *)"", file.len);
         break;
     case CMD_STATUS: {
         struct buf b;
@@ -890,7 +889,8 @@ int loop_run(const struct options *o)
     a.mode = a.stdin_open && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) ? MODE_REPL : MODE_PIPE;
     a.color = a.mode == MODE_REPL && use_color(o);
     struct stat sb;
-    a.stdout_pipe = fstat(STDOUT_FILENO, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode));
+    a.stdout_pipe =
+        fstat(STDOUT_FILENO, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode));
     status_init(&a.st);
     input_init(&a.in, o->null_delim ? '\0' : '\n');
     output_init(o, STDOUT_FILENO);
@@ -912,8 +912,8 @@ int loop_run(const struct options *o)
     char *history = NULL;
     if (a.mode == MODE_REPL) {
         history = o->no_history ? NULL : repl_history_path();
-        struct repl_config rc = {.history_path = history, .color = a.color, .on_line = on_line,
-                                 .ud = &a};
+        struct repl_config rc = {
+            .history_path = history, .color = a.color, .on_line = on_line, .ud = &a};
         if (repl_init(&rc) < 0) {
             log_error("cannot start the terminal interface");
             return EXIT_INTERNAL;
@@ -1003,8 +1003,7 @@ int loop_run(const struct options *o)
     }
     int rc = a.exit_override ? a.exit_override : a.result;
     const char *why = a.exit_override ? a.why : conn_error(&a.c);
-    if (a.mode == MODE_REPL && rc != EXIT_OK && !a.exit_override && !o->reconnect &&
-        a.quitting)
+    if (a.mode == MODE_REPL && rc != EXIT_OK && !a.exit_override && !o->reconnect && a.quitting)
         rc = EXIT_OK; /* the user quit the REPL; earlier failures were shown as they came */
     if (rc == EXIT_OK && o->count > 0 && !a.count_done && a.mode == MODE_PIPE) {
         rc = EXIT_COUNT;

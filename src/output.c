@@ -11,6 +11,7 @@
 
 #include "base64.h"
 #include "frame.h"
+#include "hex.h"
 
 #define OUTPUT_FLUSH_AT  (64 * 1024) /* flush the buffer once it holds this much */
 #define OUTPUT_DIRECT_AT (16 * 1024) /* larger messages skip the buffer (writev) */
@@ -86,8 +87,6 @@ int output_flush(void)
     return rc;
 }
 
-static const char hexdigits[] = "0123456789abcdef";
-
 int output_json_string(struct buf *b, const uint8_t *data, size_t len)
 {
     /* Worst case: every byte becomes \u00XX. */
@@ -120,8 +119,8 @@ int output_json_string(struct buf *b, const uint8_t *data, size_t len)
             *p++ = 'u';
             *p++ = '0';
             *p++ = '0';
-            *p++ = (uint8_t)hexdigits[c >> 4];
-            *p++ = (uint8_t)hexdigits[c & 15];
+            *p++ = (uint8_t)hex_digits[c >> 4];
+            *p++ = (uint8_t)hex_digits[c & 15];
         }
     }
     *p++ = '"';
@@ -143,8 +142,8 @@ static int append_hex(struct buf *b, const uint8_t *data, size_t len)
         return -1;
     uint8_t *p = buf_tail(b);
     for (size_t i = 0; i < len; i++) {
-        p[2 * i] = (uint8_t)hexdigits[data[i] >> 4];
-        p[2 * i + 1] = (uint8_t)hexdigits[data[i] & 15];
+        p[2 * i] = (uint8_t)hex_digits[data[i] >> 4];
+        p[2 * i + 1] = (uint8_t)hex_digits[data[i] & 15];
     }
     buf_commit(b, len * 2);
     return 0;
@@ -155,12 +154,12 @@ int output_format_json(struct buf *b, int opcode, const uint8_t *data, size_t le
     static const char text[] = "{\"type\":\"text\",\"data\":";
     static const char binary[] = "{\"type\":\"binary\",\"data\":\"";
     if (opcode == WS_OP_TEXT) {
-        if (buf_append(b, text, sizeof text - 1) < 0 ||
-            output_json_string(b, data, len) < 0 || buf_append(b, "}", 1) < 0)
+        if (buf_append(b, text, sizeof text - 1) < 0 || output_json_string(b, data, len) < 0 ||
+            buf_append(b, "}", 1) < 0)
             return -1;
     } else {
-        if (buf_append(b, binary, sizeof binary - 1) < 0 ||
-            append_base64(b, data, len) < 0 || buf_append(b, "\"}", 2) < 0)
+        if (buf_append(b, binary, sizeof binary - 1) < 0 || append_base64(b, data, len) < 0 ||
+            buf_append(b, "\"}", 2) < 0)
             return -1;
     }
     return 0;

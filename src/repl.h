@@ -17,7 +17,7 @@ enum repl_kind {
     REPL_RECEIVED, /* a message from the server */
     REPL_EVENT,    /* connected, established, disconnected ... */
     REPL_ERROR,
-    REPL_INFO,     /* /status, /help, ping RTT */
+    REPL_INFO, /* /status, /help, ping RTT */
 };
 
 struct repl_config {

@@ -52,10 +52,10 @@ struct session_config {
 };
 
 enum session_state {
-    SESSION_OPEN = 0,      /* messages flow both ways */
-    SESSION_CLOSE_SENT,    /* we sent a normal close and wait for the peer's */
-    SESSION_CLOSED,        /* closes exchanged (either side first): done, wait for TCP close */
-    SESSION_FAILED,        /* we failed the connection (close with an error code queued) */
+    SESSION_OPEN = 0,   /* messages flow both ways */
+    SESSION_CLOSE_SENT, /* we sent a normal close and wait for the peer's */
+    SESSION_CLOSED,     /* closes exchanged (either side first): done, wait for TCP close */
+    SESSION_FAILED,     /* we failed the connection (close with an error code queued) */
 };
 
 enum session_error {
@@ -64,9 +64,9 @@ enum session_error {
     SESSION_ERR_UTF8 = -2,     /* invalid UTF-8 in a text message or close reason; we sent 1007 */
     SESSION_ERR_TOO_BIG = -3,  /* message over max_message_size; we sent 1009 */
     SESSION_ERR_NOMEM = -4,
-    SESSION_ERR_STATE = -5,    /* send after close */
-    SESSION_ERR_ARG = -6,      /* bad argument: control payload > 125, invalid close code/reason */
-    SESSION_ERR_RANDOM = -7,   /* the random generator failed */
+    SESSION_ERR_STATE = -5,  /* send after close */
+    SESSION_ERR_ARG = -6,    /* bad argument: control payload > 125, invalid close code/reason */
+    SESSION_ERR_RANDOM = -7, /* the random generator failed */
 };
 
 struct session;

@@ -186,8 +186,8 @@ int status_format(const struct status *s, struct buf *out)
     rc |= appendf(out, "%-18s %s\n", "subprotocol", *s->subprotocol ? s->subprotocol : "-");
     rc |= format_msg(out, "last sent", &s->sent);
     rc |= format_msg(out, "last received", &s->received);
-    rc |= appendf(out, "%-18s %llu messages, %llu bytes\n", "sent",
-                  (unsigned long long)s->msgs_out, (unsigned long long)s->bytes_out);
+    rc |= appendf(out, "%-18s %llu messages, %llu bytes\n", "sent", (unsigned long long)s->msgs_out,
+                  (unsigned long long)s->bytes_out);
     rc |= appendf(out, "%-18s %llu messages, %llu bytes\n", "received",
                   (unsigned long long)s->msgs_in, (unsigned long long)s->bytes_in);
     if (s->rtt_ms >= 0)

@@ -27,15 +27,15 @@ struct status_msg {
 };
 
 struct status {
-    const char *state;          /* "disconnected", "connecting", "TCP connected", ... */
+    const char *state; /* "disconnected", "connecting", "TCP connected", ... */
     struct timespec state_since;
     char peer[80];
     char subprotocol[256];
     struct status_msg sent, received;
     uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
-    long rtt_ms;                /* last ping round trip, -1 if none */
-    unsigned connects;          /* established connections so far */
-    struct timespec now;        /* the loop's clock for this wake: status_tick() */
+    long rtt_ms;         /* last ping round trip, -1 if none */
+    unsigned connects;   /* established connections so far */
+    struct timespec now; /* the loop's clock for this wake: status_tick() */
 };
 
 void status_init(struct status *s);

@@ -32,14 +32,14 @@ struct transport_config {
 };
 
 enum transport_error {
-    T_AGAIN = -1,        /* would block: poll for transport_poll_events() and call again */
-    T_ERR_RESOLVE = -2,  /* the host name does not resolve (exit 6) */
-    T_ERR_CONNECT = -3,  /* no address accepted the connection (exit 7) */
-    T_ERR_TLS = -4,      /* TLS handshake failed (exit 35) */
-    T_ERR_VERIFY = -5,   /* certificate verification failed (exit 60) */
-    T_ERR_RESET = -6,    /* the connection broke: reset, or I/O error (exit 56) */
+    T_AGAIN = -1,       /* would block: poll for transport_poll_events() and call again */
+    T_ERR_RESOLVE = -2, /* the host name does not resolve (exit 6) */
+    T_ERR_CONNECT = -3, /* no address accepted the connection (exit 7) */
+    T_ERR_TLS = -4,     /* TLS handshake failed (exit 35) */
+    T_ERR_VERIFY = -5,  /* certificate verification failed (exit 60) */
+    T_ERR_RESET = -6,   /* the connection broke: reset, or I/O error (exit 56) */
     T_ERR_NOMEM = -7,
-    T_ERR_CONFIG = -8,   /* e.g. --cacert cannot be read (exit 2 is for the caller to decide) */
+    T_ERR_CONFIG = -8, /* e.g. --cacert cannot be read (exit 2 is for the caller to decide) */
 };
 
 struct transport;

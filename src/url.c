@@ -11,6 +11,8 @@
  */
 #include "url.h"
 
+#include "hex.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,17 +56,6 @@ static char *url_strndup(const char *s, size_t n)
     return p;
 }
 
-static int url_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode s[0..n) into a new string. Returns URL_OK, URL_ERR_SYNTAX (bad escape or
  * an escaped NUL, which cannot live in a C string) or URL_ERR_NOMEM. */
 static int url_pct_decode(const char *s, size_t n, char **out)
@@ -78,8 +69,8 @@ static int url_pct_decode(const char *s, size_t n, char **out)
             p[j++] = s[i];
             continue;
         }
-        int hi = i + 2 < n ? url_hexval(s[i + 1]) : -1;
-        int lo = i + 2 < n ? url_hexval(s[i + 2]) : -1;
+        int hi = i + 2 < n ? hex_value(s[i + 1]) : -1;
+        int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
             explicit_bzero(p, j);
             free(p);
