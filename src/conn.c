@@ -57,6 +57,9 @@ static void finish(struct conn *c, int result, const char *fmt, ...)
         vsnprintf(c->error, sizeof c->error, fmt, ap);
         va_end(ap);
     }
+    /* What the kernel still held unsent never left this machine: it does not count as written,
+     * so the records it carried are sent again on the next connection. */
+    c->out_total -= transport_unsent(c->t);
     transport_free(c->t);
     c->t = NULL;
     c->deadline = -1;
@@ -218,6 +221,11 @@ void conn_start(struct conn *c)
 int conn_fd(const struct conn *c)
 {
     return c->t ? transport_fd(c->t) : -1;
+}
+
+uint64_t conn_out_sent(const struct conn *c)
+{
+    return c->out_total - transport_unsent(c->t);
 }
 
 uint64_t conn_out_end(const struct conn *c)

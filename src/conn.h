@@ -122,6 +122,11 @@ size_t conn_pending_output(const struct conn *c);
 /* Stream position after the last byte queued so far (out_total + pending): a message queued
  * just before has been handed to the kernel once c->out_total reaches this. */
 uint64_t conn_out_end(const struct conn *c);
+/* Stream position up to which bytes have left this machine (out_total less what the kernel
+ * still holds unsent; one ioctl). A record whose frame ends at or before it cannot be sent
+ * again without risk of a duplicate; one after it can. When the connection ends, out_total
+ * itself is lowered by what was unsent. */
+uint64_t conn_out_sent(const struct conn *c);
 
 int conn_result(const struct conn *c);
 const char *conn_error(const struct conn *c);

@@ -61,6 +61,12 @@ static inline size_t input_queued(const struct input *in)
     return in->q.len;
 }
 
+/* Bytes queued and not yet in flight (complete records and a partial one). */
+static inline size_t input_unsent(const struct input *in)
+{
+    return in->q.len - in->sent;
+}
+
 /* Records in flight. */
 size_t input_in_flight(const struct input *in);
 

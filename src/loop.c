@@ -380,26 +380,35 @@ static void pump_input(struct app *a)
         return;
     const uint8_t *rec;
     size_t len;
-    while (conn_pending_output(&a->c) < LOOP_OUTQ_HIGH && input_next(&a->in, &rec, &len)) {
-        int rc = send_message(a, opcode, rec, len);
-        if (rc == SESSION_ERR_ARG) { /* the session refuses text that is not UTF-8 (§5.6) */
-            /* Close politely: replies to what went before still reach stdout. */
-            a->exit_override = EXIT_INPUT;
-            snprintf(a->why, sizeof a->why,
-                     "input record %llu is not valid UTF-8: send it with -b/--binary",
-                     (unsigned long long)a->in.records);
-            a->quitting = true;
-            conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
-            conn_flush(&a->c);
-            return;
+    /* Frames are made a batch at a time; while the kernel keeps taking them, go on, so that the
+     * loop never waits with records ready and nothing queued (nothing else would wake it). */
+    for (;;) {
+        while (conn_pending_output(&a->c) < LOOP_OUTQ_HIGH && input_next(&a->in, &rec, &len)) {
+            int rc = send_message(a, opcode, rec, len);
+            if (rc == SESSION_ERR_ARG) { /* the session refuses text that is not UTF-8 (§5.6) */
+                /* Close politely: replies to what went before still reach stdout. */
+                a->exit_override = EXIT_INPUT;
+                snprintf(a->why, sizeof a->why,
+                         "input record %llu is not valid UTF-8: send it with -b/--binary",
+                         (unsigned long long)a->in.records);
+                a->quitting = true;
+                conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
+                conn_flush(&a->c);
+                return;
+            }
+            if (rc < 0) {
+                app_fail(a, EXIT_INTERNAL, "out of memory");
+                return;
+            }
+            input_sent(&a->in, conn_out_end(&a->c));
         }
-        if (rc < 0) {
-            app_fail(a, EXIT_INTERNAL, "out of memory");
-            return;
-        }
-        input_sent(&a->in, conn_out_end(&a->c));
+        size_t before = conn_pending_output(&a->c);
+        conn_flush(&a->c);
+        size_t after = conn_pending_output(&a->c);
+        if (a->c.state != CONN_OPEN || after >= LOOP_OUTQ_HIGH || after == before ||
+            !input_ready(&a->in))
+            break; /* POLLOUT, stdin or the connection wakes us for the rest */
     }
-    conn_flush(&a->c);
 }
 
 static bool want_stdin(struct app *a)
@@ -428,7 +437,7 @@ static void check_done_sending(struct app *a, int64_t now)
     if (a->mode != MODE_PIPE || a->stdin_open || a->wait_deadline >= 0 || a->c.state != CONN_OPEN ||
         a->o->wait < 0)
         return;
-    if (input_queued(&a->in) > 0 || conn_pending_output(&a->c) > 0 || !a->executed)
+    if (input_unsent(&a->in) > 0 || conn_pending_output(&a->c) > 0 || !a->executed)
         return;
     a->wait_deadline = now + (int64_t)(a->o->wait * 1000);
 }
@@ -925,8 +934,8 @@ int loop_run(const struct options *o)
     while (!a.done) {
         int64_t now = conn_now();
         pump_input(&a);
-        if (a.mode == MODE_PIPE && a.c.state == CONN_OPEN)
-            input_written(&a.in, a.c.out_total);
+        if (a.mode == MODE_PIPE && a.c.state == CONN_OPEN && input_in_flight(&a.in) > 0)
+            input_written(&a.in, conn_out_sent(&a.c));
         check_done_sending(&a, now);
         keepalive(&a, now);
         if (a.c.state == CONN_DONE && !a.done) {

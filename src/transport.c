@@ -27,8 +27,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <linux/sockios.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -692,6 +695,17 @@ long transport_write(struct transport *t, const void *p, size_t n)
 bool transport_has_pending(const struct transport *t)
 {
     return t->ssl && t->state == TS_READY && SSL_pending(t->ssl) > 0;
+}
+
+size_t transport_unsent(const struct transport *t)
+{
+    int n = 0;
+    /* With TLS, bytes on the wire are records, not our plaintext: nothing can be mapped back. */
+    if (t == NULL || t->tls || t->fd < 0 || !t->tcp_connected)
+        return 0;
+    if (ioctl(t->fd, SIOCOUTQNSD, &n) < 0 || n < 0)
+        return 0;
+    return (size_t)n;
 }
 
 void transport_shutdown(struct transport *t)

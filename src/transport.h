@@ -80,6 +80,10 @@ long transport_read(struct transport *t, void *p, size_t n);
 long transport_write(struct transport *t, const void *p, size_t n);
 /* True when TLS holds decrypted bytes that poll() cannot see: read them without waiting. */
 bool transport_has_pending(const struct transport *t);
+/* Bytes we wrote that the kernel has not yet put on the network (Linux SIOCOUTQNSD): they
+ * certainly never reached the peer. 0 with TLS (the wire carries records, which do not map back
+ * to our bytes) and when unknown. */
+size_t transport_unsent(const struct transport *t);
 /* Half-close our side after the closing handshake (TLS close_notify, then shutdown(SHUT_WR)). */
 void transport_shutdown(struct transport *t);
 

@@ -26,9 +26,12 @@ at once after the previous server on it died, SO_REUSEADDR). Options:
                       connections past the list never close first
   --close-code C      default 1012 (service restart)
   --kill-after K      SIGKILL this process right after recording the K-th message; just before,
-                      read what the kernel holds for the connection and log the messages that
-                      were received but will never be recorded: "kill after K held A-B" (first
-                      and last such text payload) or "kill after K held none"
+                      read what the kernel holds for the connection, reset it (see die()) and
+                      log the messages that were received but will never be recorded: "kill
+                      after K held A-B" (first word of the first and the last such text
+                      message) or "... held none"
+  --stall SECS        with --kill-after: stop reading for SECS before dying (buffers fill up)
+  --rcvbuf BYTES      SO_RCVBUF of the connections (small: the client's writes block sooner)
   --close-on-ping C   answer a ping with close C instead of a pong
 
 SIGTERM is a graceful restart: stop listening, send close 1001 on every open connection, keep
@@ -163,6 +166,9 @@ def record(c, payload):
         STATE["recorded"] += 1
         n = STATE["recorded"]
     if A.kill_after and n >= A.kill_after:
+        if A.stall:
+            log("stall %g" % A.stall)
+            time.sleep(A.stall)
         die(c, n)
 
 
@@ -182,25 +188,71 @@ def drain(c):
     return got
 
 
+def client_send_queue(c):
+    """Bytes the client handed to its kernel that have not reached us (its socket's tx_queue in
+    /proc/net/tcp; loopback, IPv4)."""
+    cip, cport = c.sock.getpeername()[:2]
+    sip, sport = c.sock.getsockname()[:2]
+
+    def hexaddr(ip, port):
+        return "%08X:%04X" % (struct.unpack("<I", socket.inet_aton(ip))[0], port)
+
+    want = (hexaddr(cip, cport), hexaddr(sip, sport))
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fld = line.split()
+            if (fld[1], fld[2]) == want:
+                return int(fld[4].split(":")[0], 16)
+    return 0
+
+
+def held_frames(buf):
+    """Text frames complete in buf: (first words, bytes left over, size of the last frame)."""
+    c = Conn(None, 0)
+    c.buf = buf
+    c.fill = lambda: False
+    held, size = [], 0
+    while True:
+        before = len(c.buf)
+        fr = c.read_frame()
+        if fr is None:
+            break
+        size = before - len(c.buf)
+        if fr[0] == 0x1:
+            held.append(fr[1].split(b" ", 1)[0].decode("utf-8", "backslashreplace"))
+    return held, c.buf, size
+
+
 def die(c, n):
-    """SIGKILL ourselves, logging the messages we hold (user space and kernel) but never record."""
-    held = []
-    c.fill = lambda: False  # parse only what is here
-    more = True
-    while more:
-        more = drain(c) > 0
-        while True:
-            fr = c.read_frame()
-            if fr is None:
-                break
-            if fr[0] == 0x1:
-                held.append(fr[1].decode("utf-8", "backslashreplace"))
+    """SIGKILL ourselves, logging the messages we hold (user space and kernel) but never record.
+
+    The kernel would reset the connection when the process is gone (unread data), but only some
+    milliseconds later, after more data may have arrived unseen. So the socket is reset right
+    after the last look at what arrived (SO_LINGER 0 close: one system call later), then the
+    process is killed; what the client sees is the same, a reset.
+
+    After --stall the client's writes are blocked (our window is closed, its send buffer full),
+    so nothing moves: what we hold is peeked at (reading would open the window), and the client's
+    own send queue is logged but not held: it never reached us."""
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    if A.stall:
+        try:
+            c.buf += c.sock.recv(1 << 26, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except OSError:
+            pass
+        txq = client_send_queue(c)
+        c.sock.close()
+        # Only whole frames that reached this side are held: what is still in the client's send
+        # queue never left its machine, and wsc sends it again (it asks its kernel how much).
+        held = held_frames(c.buf)[0]
+        log("kill in-kernel %d bytes here, %d in the client's send queue" % (len(c.buf), txq))
+    else:
+        more = True
+        while more:
+            more = drain(c) > 0
+        c.sock.close()
+        held = held_frames(c.buf)[0]
     log("kill after %d held %s" % (n, "%s-%s" % (held[0], held[-1]) if held else "none"))
-    # Anything that arrived while logging is lost too, unlisted: say so (the window left after
-    # this is one system call wide).
-    late = drain(c)
-    if late:
-        log("kill late-data %d bytes" % late)
     os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -321,11 +373,15 @@ def main():
     ap.add_argument("--close-after")
     ap.add_argument("--close-code", type=int, default=1012)
     ap.add_argument("--kill-after", type=int, default=0)
+    ap.add_argument("--stall", type=float, default=0)
+    ap.add_argument("--rcvbuf", type=int, default=0)
     ap.add_argument("--close-on-ping", type=int, default=0)
     A = ap.parse_args()
 
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if A.rcvbuf:
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, A.rcvbuf)  # accepted sockets inherit it
     ls.bind((A.host, A.port))
     ls.listen(64)
 
