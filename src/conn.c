@@ -59,7 +59,8 @@ static void finish(struct conn *c, int result, const char *fmt, ...)
     }
     /* What the kernel still held unsent never left this machine: it does not count as written,
      * so the records it carried are sent again on the next connection. */
-    c->out_total -= transport_unsent(c->t);
+    if (!c->o->url.tls)
+        c->out_total -= transport_unsent(c->t);
     transport_free(c->t);
     c->t = NULL;
     c->deadline = -1;
@@ -225,7 +226,15 @@ int conn_fd(const struct conn *c)
 
 uint64_t conn_out_sent(const struct conn *c)
 {
-    return c->out_total - transport_unsent(c->t);
+    /* With TLS the unsent ciphertext cannot be mapped back to our bytes exactly. */
+    return c->o->url.tls ? c->out_total : c->out_total - transport_unsent(c->t);
+}
+
+uint64_t conn_out_gone(const struct conn *c)
+{
+    /* Ciphertext is a little longer than what we wrote, so this errs on the late side. */
+    size_t unsent = transport_unsent(c->t);
+    return unsent < c->out_total ? c->out_total - unsent : 0;
 }
 
 uint64_t conn_out_end(const struct conn *c)

@@ -127,6 +127,9 @@ uint64_t conn_out_end(const struct conn *c);
  * again without risk of a duplicate; one after it can. When the connection ends, out_total
  * itself is lowered by what was unsent. */
 uint64_t conn_out_sent(const struct conn *c);
+/* Like conn_out_sent(), but with TLS too, approximately (never early): for timing only, such as
+ * when a keep-alive ping has actually left. */
+uint64_t conn_out_gone(const struct conn *c);
 
 int conn_result(const struct conn *c);
 const char *conn_error(const struct conn *c);

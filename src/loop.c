@@ -54,10 +54,11 @@ struct app {
     char *authorization;      /* /connect TOKEN: replaces the configured credentials */
     struct options conn_opts; /* copy of *o that /connect may change */
     /* keep-alive */
-    bool ping_out;         /* a keep-alive ping is outstanding */
-    uint64_t ping_end;     /* stream position after it */
-    int64_t ping_sent;     /* when it was queued */
-    int64_t ping_deadline; /* -1 until the ping has reached the kernel */
+    bool ping_out;      /* a keep-alive ping is outstanding */
+    uint64_t ping_end;  /* stream position after it */
+    int64_t ping_sent;  /* when it was queued */
+    int64_t ping_moved; /* when data last left the machine since then */
+    uint64_t ping_gone; /* conn_out_gone() when last looked at */
     int64_t established_at;
     /* /ping */
     uint8_t uping[WS_MAX_CONTROL_PAYLOAD];
@@ -449,43 +450,58 @@ static int64_t keepalive_next(struct app *a)
     if (!a->o->keepalive || a->c.state != CONN_OPEN)
         return -1;
     if (a->ping_out)
-        return a->ping_deadline;
+        return conn_now() + 100; /* watch the ping leave and the data move */
     int64_t quiet_since = a->c.last_rx > a->established_at ? a->c.last_rx : a->established_at;
     return quiet_since + (int64_t)(a->o->ping_interval * 1000);
 }
 
+/*
+ * Keep-alive: a ping after --ping-interval without receiving anything. The peer is dead when,
+ * after that ping, nothing arrives and nothing we send moves on for --ping-timeout once the ping
+ * has left the machine (or for interval + timeout while it is still queued behind other data).
+ * Data leaving means the peer's kernel takes it, so a slow reader is alive, and a busy queue
+ * or a large message still arriving never looks like silence.
+ */
 static void keepalive(struct app *a, int64_t now)
 {
     const struct options *o = a->o;
     if (!o->keepalive || a->c.state != CONN_OPEN)
         return;
-    if (a->ping_out) {
-        if (a->c.last_rx >= a->ping_sent) {
-            a->ping_out = false; /* anything at all proves the peer alive */
-        } else if (a->ping_deadline < 0 && a->c.out_total >= a->ping_end) {
-            /* The clock starts once the ping reached the kernel: a busy queue is no silence. */
-            a->ping_deadline = now + (int64_t)(o->ping_timeout * 1000);
-        } else if (a->ping_deadline >= 0 && now >= a->ping_deadline) {
-            char why[160];
-            snprintf(why, sizeof why,
-                     "no reply from the server within %g s of a ping (--ping-timeout)",
-                     o->ping_timeout);
-            conn_abort(&a->c, EXIT_TIMEOUT, why);
-            return;
+    if (!a->ping_out) {
+        int64_t next = keepalive_next(a);
+        static const uint8_t payload[] = "wsc keep-alive";
+        if (next >= 0 && now >= next && conn_ping(&a->c, payload, sizeof payload - 1) == 0) {
+            a->ping_out = true;
+            a->ping_sent = a->ping_moved = now;
+            a->ping_end = conn_out_end(&a->c);
+            conn_flush(&a->c);
+            a->ping_gone = conn_out_gone(&a->c);
         }
         return;
     }
-    int64_t next = keepalive_next(a);
-    if (next >= 0 && now >= next) {
-        static const uint8_t payload[] = "wsc keep-alive";
-        if (conn_ping(&a->c, payload, sizeof payload - 1) == 0) {
-            a->ping_out = true;
-            a->ping_sent = now;
-            a->ping_end = conn_out_end(&a->c);
-            a->ping_deadline = -1;
-            conn_flush(&a->c);
-        }
+    if (a->c.last_rx >= a->ping_sent) {
+        a->ping_out = false; /* anything at all proves the peer alive */
+        return;
     }
+    uint64_t gone = conn_out_gone(&a->c);
+    if (gone != a->ping_gone) {
+        a->ping_gone = gone;
+        a->ping_moved = now;
+    }
+    bool left = gone >= a->ping_end;
+    double limit = left ? o->ping_timeout : o->ping_interval + o->ping_timeout;
+    if (now - a->ping_moved < (int64_t)(limit * 1000))
+        return;
+    char why[200];
+    if (left)
+        snprintf(why, sizeof why, "no reply from the server within %g s of a ping (--ping-timeout)",
+                 o->ping_timeout);
+    else
+        snprintf(why, sizeof why,
+                 "the server took and sent nothing for %g s after a ping "
+                 "(--ping-interval + --ping-timeout)",
+                 limit);
+    conn_abort(&a->c, EXIT_TIMEOUT, why);
 }
 
 /* --- reconnecting -------------------------------------------------------------------------- */
@@ -892,7 +908,6 @@ int loop_run(const struct options *o)
     a.conn_opts = *o;
     a.wait_deadline = -1;
     a.reconnect_at = -1;
-    a.ping_deadline = -1;
     a.overall_deadline = o->timeout > 0 ? conn_now() + (int64_t)(o->timeout * 1000) : -1;
     a.stdin_open = fcntl(STDIN_FILENO, F_GETFL) >= 0;
     a.mode = a.stdin_open && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) ? MODE_REPL : MODE_PIPE;
@@ -963,8 +978,6 @@ int loop_run(const struct options *o)
         int64_t deadline = earliest(earliest(conn_deadline(&a.c), a.wait_deadline),
                                     earliest(a.overall_deadline, a.reconnect_at));
         deadline = earliest(deadline, keepalive_next(&a));
-        if (a.ping_out && a.ping_deadline < 0)
-            deadline = earliest(deadline, now + 100); /* watch the ping reach the kernel */
         int timeout = -1;
         if (deadline >= 0)
             timeout = deadline <= now ? 0 : (int)(deadline - now);

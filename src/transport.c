@@ -700,8 +700,7 @@ bool transport_has_pending(const struct transport *t)
 size_t transport_unsent(const struct transport *t)
 {
     int n = 0;
-    /* With TLS, bytes on the wire are records, not our plaintext: nothing can be mapped back. */
-    if (t == NULL || t->tls || t->fd < 0 || !t->tcp_connected)
+    if (t == NULL || t->fd < 0 || !t->tcp_connected)
         return 0;
     if (ioctl(t->fd, SIOCOUTQNSD, &n) < 0 || n < 0)
         return 0;

@@ -80,9 +80,9 @@ long transport_read(struct transport *t, void *p, size_t n);
 long transport_write(struct transport *t, const void *p, size_t n);
 /* True when TLS holds decrypted bytes that poll() cannot see: read them without waiting. */
 bool transport_has_pending(const struct transport *t);
-/* Bytes we wrote that the kernel has not yet put on the network (Linux SIOCOUTQNSD): they
- * certainly never reached the peer. 0 with TLS (the wire carries records, which do not map back
- * to our bytes) and when unknown. */
+/* Bytes in the kernel's send queue not yet put on the network (Linux SIOCOUTQNSD): they
+ * certainly never reached the peer. With TLS these are ciphertext bytes (our bytes plus record
+ * overhead), which do not map back exactly to what was written. 0 when unknown. */
 size_t transport_unsent(const struct transport *t);
 /* Half-close our side after the closing handshake (TLS close_notify, then shutdown(SHUT_WR)). */
 void transport_shutdown(struct transport *t);
