@@ -116,6 +116,33 @@ push() {
 	printf '%b' "$2" >"$TMP/$1.rec.push.tmp"
 	mv "$TMP/$1.rec.push.tmp" "$TMP/$1.rec.push"
 }
+# Have the server of session NAME do CMD: "ping PAYLOAD" or "close CODE REASON".
+server_cmd() {
+	printf '%s\n' "$2" >"$TMP/$1.rec.cmd.tmp"
+	mv "$TMP/$1.rec.cmd.tmp" "$TMP/$1.rec.cmd"
+}
+# wait_line FILE TEXT [SECS]: until FILE has exactly the line TEXT.
+wait_line() {
+	local i
+	for ((i = 0; i < ${3:-5} * 20; i++)); do
+		grep -qxF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# wait_count NAME FIXED-TEXT N [SECS]: until at least N lines of the screen contain the text.
+wait_count() {
+	local i
+	for ((i = 0; i < ${4:-5} * 20; i++)); do
+		[ "$(pane "$1" | grep -cF -- "$2")" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# The request headers of connection N in the record file's .headers.
+conn_headers() { sed -n "/^== connection $2\$/,/^== /{/^== /d;p}" "$1.headers" 2>/dev/null; }
+# The value of the Authorization header (name in any case) of connection N.
+conn_auth() { conn_headers "$1" "$2" | grep -i '^authorization:' | sed 's/^[^:]*: *//'; }
 # Wait until the record file has exactly the line TEXT.
 wait_rec_line() {
 	local i
@@ -125,11 +152,12 @@ wait_rec_line() {
 	done
 	return 1
 }
-# Start session NAME and wait for the handshake; fails the test case if it does not come.
+# Start session NAME and wait for the handshake (the text UP_WAIT, by default "WebSocket
+# established", on screen and the "> " prompt); fails the test case if it does not come.
 up() {
 	local name=$1
 	start_repl "$@"
-	if ! wait_pane "$name" "WebSocket established" 5 || ! wait_cursor_line "$name" ">" 3; then
+	if ! wait_pane "$name" "${UP_WAIT:-WebSocket established}" 5 || ! wait_cursor_line "$name" ">" 3; then
 		_fail " wsc did not reach the prompt after connecting; screen: $(_show "$(pane "$name" | grep -v '^$' | tail -5)")"
 		return 1
 	fi
@@ -458,6 +486,251 @@ if up nocolor NO_COLOR=1 -- --color=auto; then
 		"colour escapes on screen: $(_show "$(tm capture-pane -p -e -t nocolor | grep -E "$SGR_COLOR" | head -2)")"
 fi
 done_with nocolor
+t_end
+
+t_begin "repl: /connect TOKEN reconnects with Authorization: Bearer TOKEN, the token is not shown"
+if up token; then
+	type_text token "/disconnect"
+	key token Enter
+	wait_file "$REC.close" 5 || _fail " /disconnect did not close the connection"
+	wait_cursor_line token "[disconnected] >" 3 ||
+		_fail " prompt after /disconnect: $(_show "$(cursor_line token)"), expected '[disconnected] > '"
+	type_text token "/connect secret123"
+	key token Enter
+	if wait_file_contains "$REC.headers" "== connection 2" 5; then
+		auth=$(conn_auth "$REC" 2)
+		expect_that '[ "$auth" = "Bearer secret123" ]' \
+			"the second connection's Authorization header is $(_show "$auth"), expected 'Bearer secret123'"
+		expect_that '[ -z "$(conn_auth "$REC" 1)" ]' "the first connection already had an Authorization header"
+	else
+		_fail " the server saw no second connection after /connect secret123; screen: $(screen_tail token)"
+	fi
+	wait_count token "* WebSocket established" 2 3 ||
+		_fail " no second '* WebSocket established' line; screen: $(screen_tail token)"
+	wait_cursor_line token ">" 3 ||
+		_fail " prompt after /connect: $(_show "$(cursor_line token)"), expected '> '"
+	type_text token "with token"
+	key token Enter
+	wait_rec_line token "with token" || _fail " a message after /connect TOKEN did not reach the server"
+	leak=$(pane token | grep -F secret123 | grep -vxF "[disconnected] > /connect secret123")
+	expect_that '[ -z "$leak" ]' "the token is on screen outside the typed line: $(_show "$leak")"
+fi
+done_with token
+t_end
+
+t_begin "repl: /connect while connected closes with 1000 and connects again"
+if up reconn; then
+	type_text reconn "/connect"
+	key reconn Enter
+	wait_file_contains "$REC.headers" "== connection 2" 5 ||
+		_fail " the server saw no second connection; screen: $(screen_tail reconn)"
+	wait_file "$REC.closes" 3
+	expect_that '[ "$(cat "$REC.closes" 2>/dev/null)" = 1000 ]' \
+		"close codes the server recorded: $(_show "$(cat "$REC.closes" 2>/dev/null)"), expected the first connection closed with 1000 (and the second still open)"
+	wait_count reconn "* WebSocket established" 2 3 ||
+		_fail " no second '* WebSocket established' line; screen: $(screen_tail reconn)"
+	wait_cursor_line reconn ">" 3 || _fail " prompt after /connect: $(_show "$(cursor_line reconn)"), expected '> '"
+	type_text reconn "on the new one"
+	key reconn Enter
+	wait_rec_line reconn "on the new one" || _fail " a message after the reconnect did not reach the server"
+fi
+done_with reconn
+t_end
+
+t_begin "repl: the prompt becomes '[disconnected] > ' when the server closes, then /connect works"
+if up srvclose; then
+	server_cmd srvclose "close 1001 going away"
+	wait_file "$REC.close" 5 || _fail " the server did not close the connection"
+	wait_cursor_line srvclose "[disconnected] >" 3 ||
+		_fail " prompt after the server closed: $(_show "$(cursor_line srvclose)"), expected '[disconnected] > '"
+	type_text srvclose "/connect"
+	key srvclose Enter
+	wait_file_contains "$REC.headers" "== connection 2" 5 ||
+		_fail " the server saw no second connection after /connect; screen: $(screen_tail srvclose)"
+	wait_cursor_line srvclose ">" 3 ||
+		_fail " prompt after /connect: $(_show "$(cursor_line srvclose)"), expected '> '"
+	type_text srvclose "back again"
+	key srvclose Enter
+	wait_rec_line srvclose "back again" || _fail " a message after /connect did not reach the server"
+fi
+done_with srvclose
+t_end
+
+t_begin "repl: /pong hello sends an unsolicited pong with payload hello"
+if up pong; then
+	type_text pong "/pong hello"
+	key pong Enter
+	wait_line "$REC.pongs" hello 3 ||
+		_fail " the server received no pong 'hello' (pongs: $(_show "$(cat "$REC.pongs" 2>/dev/null)"), messages: $(_show "$(cat "$REC" 2>/dev/null)"))"
+fi
+done_with pong
+t_end
+
+t_begin "repl: /send @FILE sends the file as one text message, /binary @FILE as binary"
+printf 'first line\nzweite Zeile: grüße ✓\n\n  indented, no newline at the end' >"$TMP/text.txt"
+printf '\x00\x01\xff\xfe\n\r binary\x00' >"$TMP/bin.dat"
+binhex=$(od -An -tx1 -v "$TMP/bin.dat" | tr -d ' \n')
+if up sendf; then
+	type_text sendf "/send @$TMP/text.txt"
+	key sendf Enter
+	if wait_rec_line sendf "  indented, no newline at the end"; then
+		expect_that 'cmp -s "$REC.msg.1" "$TMP/text.txt"' \
+			"the first message is $(_show "$(cat "$REC.msg.1" 2>/dev/null)"), not the file's content"
+		expect_that 'head -1 "$REC" | grep -qxF "first line"' "the file did not arrive as text: $(_show "$(head -1 "$REC")")"
+	else
+		_fail " the server did not receive the file's text; screen: $(screen_tail sendf)"
+	fi
+	type_text sendf "/send @/nonexistent"
+	key sendf Enter
+	wait_count sendf "nonexistent" 2 2 # the typed line and an error
+	err=$(pane sendf | grep -F nonexistent | grep -vF "> /send @/nonexistent")
+	expect_that '[ -n "$err" ]' "no error after /send @/nonexistent; screen: $(screen_tail sendf)"
+	type_text sendf "/binary @$TMP/bin.dat"
+	key sendf Enter
+	if wait_rec_line sendf "binary:$binhex"; then
+		expect_that 'cmp -s "$REC.msg.2" "$TMP/bin.dat"' \
+			"the second message is not the binary file (a message from /send @/nonexistent?)"
+	else
+		_fail " the server did not receive the file's bytes as binary (got: $(_show "$(cat "$REC")"))"
+	fi
+fi
+done_with sendf
+t_end
+
+t_begin "repl: -P shows a ping from the server, and wsc answers it with or without -P"
+if up pingp -- -P; then
+	server_cmd pingp "ping from-server-1"
+	wait_pane_re pingp '^\* ping received.*from-server-1$' 3 ||
+		_fail " with -P no '* ping received ... from-server-1' line; screen: $(screen_tail pingp)"
+	wait_line "$REC.pongs" from-server-1 3 || _fail " with -P wsc did not answer the ping with its payload"
+fi
+done_with pingp
+if up pingq; then
+	server_cmd pingq "ping from-server-2"
+	wait_line "$REC.pongs" from-server-2 3 || _fail " without -P wsc did not answer the ping with its payload"
+	sleep 0.2
+	expect_that '! pane pingq | grep -qiE "ping|from-server-2"' \
+		"without -P the ping is shown: $(_show "$(pane pingq | grep -iE "ping|from-server-2")")"
+fi
+done_with pingq
+t_end
+
+t_begin "repl: --timestamps prefixes lines with [HH:MM:SS.mmm]"
+if up ts -- --timestamps; then
+	push ts "stamped"
+	TS='^\[([0-9]{2}):([0-9]{2}):([0-9]{2})\.[0-9]{3}\] '
+	wait_pane_re ts "$TS< stamped\$" 3 ||
+		_fail " the message is not shown as '[HH:MM:SS.mmm] < stamped'; screen: $(screen_tail ts)"
+	expect_that 'pane ts | grep -qE "$TS\\* WebSocket established\$"' \
+		"the established event has no '[HH:MM:SS.mmm] ' prefix; screen: $(screen_tail ts)"
+	# The time shown is the local time now (within a minute).
+	shown=$(pane ts | grep -E "$TS< stamped\$" | head -1 | cut -c2-9)
+	off=$(awk -v a="$shown" -v b="$(date +%H:%M:%S)" 'BEGIN {
+		split(a, x, ":"); split(b, y, ":")
+		d = (y[1] * 3600 + y[2] * 60 + y[3]) - (x[1] * 3600 + x[2] * 60 + x[3])
+		if (d < 0) d = -d; if (d > 43200) d = 86400 - d; print d }')
+	expect_that '[ -n "$shown" ] && [ "$off" -le 60 ]' "the time shown ($(_show "$shown")) is not the local time ($(date +%H:%M:%S))"
+fi
+done_with ts
+t_end
+
+t_begin "repl: /help lists every command, an unknown /foo prints an error mentioning /help"
+if up help; then
+	type_text help "/foo"
+	key help Enter
+	wait_pane help "/help" 2
+	err=$(pane help | sed -n '/^> \/foo$/,$p' | sed 1d | grep -v '^>')
+	expect_that 'grep -qF /help <<<"$err"' "after /foo no error mentioning /help; screen: $(screen_tail help)"
+	type_text help "/help"
+	key help Enter
+	wait_pane help "/quit" 2
+	sleep 0.1
+	out=$(pane help | sed -n '/^> \/help$/,$p' | sed 1d)
+	for c in /connect /disconnect /close /ping /pong /binary /send /status /help /quit; do
+		grep -qE "^$c( |\$)" <<<"$out" || _fail " /help does not list $c"
+	done
+	type_text help "after help"
+	key help Enter
+	wait_rec_line help "after help" || _fail " the server did not receive 'after help'"
+	expect_that '[ "$(cat "$REC")" = "after help" ]' "the server received more than 'after help': $(_show "$(cat "$REC")")"
+fi
+done_with help
+t_end
+
+t_begin "repl: --json shows messages as {\"type\":\"text\",...} and events as {\"event\":...}"
+if UP_WAIT='{"event":"established"' up json -- --json; then
+	push json 'say "hi" ü\ttab'
+	wait_pane json '{"type":"text","data":' 3 || _fail " no {\"type\":\"text\",\"data\":...} line; screen: $(screen_tail json)"
+	sleep 0.1
+	bad=$(pane json | "$PY" -c '
+import json, sys
+seen = set()
+for line in sys.stdin:
+    line = line.rstrip("\n")
+    if not line.startswith("{"):
+        if line.startswith(("<", "*")):
+            print("a human line with --json: %r" % line)
+        continue
+    try:
+        o = json.loads(line)
+    except ValueError:
+        print("not JSON: %r" % line)
+        continue
+    if o.get("type") == "text" and line.startswith("{\"type\":\"text\",\"data\":"):
+        if o.get("data") == "say \"hi\" \u00fc\ttab":
+            seen.add("text")
+        else:
+            print("wrong data: %r" % o.get("data"))
+    elif "event" in o:
+        seen.add(o["event"])
+for want in ("text", "connected", "established"):
+    if want not in seen:
+        print("missing: %s" % want)')
+	expect_that '[ -z "$bad" ]' "$(_show "$bad")"
+fi
+done_with json
+t_end
+
+t_begin "repl: SIGTERM closes with 1000, wsc exits and the terminal is restored"
+REC=$TMP/sigterm.rec
+rm -f "$REC" "$REC".* "$TMP/sigterm.pid" "$TMP/stty.before" "$TMP/stty.after"
+{
+	printf '#!/bin/bash\necho $$ >%q\n' "$TMP/sigterm.pid"
+	printf 'exec env -u NO_COLOR -u LANGUAGE TERM=xterm LC_ALL=C.UTF-8 LANG=C.UTF-8 XDG_STATE_HOME=%q %q %q\n' \
+		"$TMP/state" "$WSC" "ws://127.0.0.1:$P/sigterm?file=$REC"
+} >"$TMP/sigterm.sh"
+# A shell without line editing: what is typed only shows if the terminal echoes it.
+tm new-session -d -s sigterm -x 120 -y 30 "env PS1='$ ' bash --norc --noediting"
+if wait_cursor_line sigterm '$' 3; then
+	type_text sigterm "stty -g >$TMP/stty.before; bash $TMP/sigterm.sh; echo wsc-exit=\$?; stty -g >$TMP/stty.after"
+	key sigterm Enter
+	if wait_pane sigterm "WebSocket established" 5 && wait_cursor_line sigterm ">" 3; then
+		pid=$(cat "$TMP/sigterm.pid" 2>/dev/null)
+		if [ -n "$pid" ] && [ "$(readlink -f "/proc/$pid/exe")" = "$(readlink -f "$WSC")" ]; then
+			kill -TERM "$pid"
+			wait_pane_re sigterm '^wsc-exit=[0-9]+$' 5 || _fail " wsc still running 5 s after SIGTERM; screen: $(screen_tail sigterm)"
+			rc=$(pane sigterm | sed -n 's/^wsc-exit=//p' | tail -1)
+			expect_that '[ "$rc" = 0 ] || [ "$rc" = 143 ]' "exit status after SIGTERM: $(_show "$rc"), expected 0 or 143"
+			wait_file "$REC.close" 3
+			expect_that '[ "$(cat "$REC.close" 2>/dev/null)" = 1000 ]' "server recorded close code $(_show "$(cat "$REC.close" 2>/dev/null)"), expected 1000"
+			wait_file "$TMP/stty.after" 3
+			expect_that 'cmp -s "$TMP/stty.before" "$TMP/stty.after"' \
+				"terminal settings after wsc differ from before: $(_show "$(cat "$TMP/stty.before" 2>/dev/null)") vs $(_show "$(cat "$TMP/stty.after" 2>/dev/null)")"
+			type_text sigterm "echo restored"
+			key sigterm Enter
+			wait_pane_re sigterm '^restored$' 3 || _fail " 'echo restored' printed nothing; screen: $(screen_tail sigterm)"
+			expect_that 'pane sigterm | grep -qxF "\$ echo restored"' \
+				"the typed 'echo restored' was not echoed (terminal echo off); screen: $(screen_tail sigterm)"
+		else
+			_fail " cannot find wsc's pid (got $(_show "$pid"))"
+		fi
+	else
+		_fail " wsc did not reach the prompt in the shell; screen: $(screen_tail sigterm)"
+	fi
+else
+	_fail " the shell in the pane did not start; screen: $(screen_tail sigterm)"
+fi
+done_with sigterm
 t_end
 
 exit "$FAILED"
