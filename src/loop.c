@@ -857,7 +857,8 @@ static void handle_signals(struct app *a)
             if (a->mode == MODE_PIPE)
                 log_msg(LOG_NOTE, "closing (interrupt again to quit at once)");
             else
-                show(a, REPL_EVENT, LOG_NOTE, sig == SIGINT ? "* closing (Ctrl-C again to quit at once)" : "* closing");
+                show(a, REPL_EVENT, LOG_NOTE,
+                     sig == SIGINT ? "* closing (Ctrl-C again to quit at once)" : "* closing");
             quit(a);
         } else if (sig == SIGUSR1) {
             struct buf b;

@@ -33,6 +33,21 @@ at once after the previous server on it died, SO_REUSEADDR). Options:
   --stall SECS        with --kill-after: stop reading for SECS before dying (buffers fill up)
   --rcvbuf BYTES      SO_RCVBUF of the connections (small: the client's writes block sooner)
   --close-on-ping C   answer a ping with close C instead of a pong
+  --no-pong           never answer pings (they are still logged)
+  --read-rate B:MS    once open, read at most B bytes, then sleep MS milliseconds, and so on (a
+                      slow reader; with a small --rcvbuf the client's writes block)
+  --big-message N:S   once open, send one text message of N bytes, its payload in chunks every
+                      100 ms spread over about S seconds; logs "sent-big N <sha256 of payload>"
+                      when the last byte went out (the payload is big_payload(N)), "big-start"
+                      before the first
+  --big-on-ping       start --big-message when the first ping arrives, not on open (so that a
+                      ping is outstanding all the while the message arrives)
+  --record-conn       prefix each --record line with the connection number and a space
+  --tls-cert FILE     serve wss: TLS with this certificate chain (PEM) ...
+  --tls-key FILE      ... and its key; a failed TLS handshake is logged "tls-failed <why>"
+
+Every TCP connection accepted is logged "accept" (before any TLS or HTTP), so that attempts that
+fail early can be counted too.
 
 SIGTERM is a graceful restart: stop listening, send close 1001 on every open connection, keep
 recording until the clients' close frames arrive (at most 3 s), then exit.
@@ -44,6 +59,7 @@ import hashlib
 import os
 import signal
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -54,6 +70,8 @@ REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 408: "Requ
            429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 A = None
+TLS = None  # ssl.SSLContext with --tls-cert
+BIG = None  # --big-message: (payload, seconds)
 LOCK = threading.Lock()
 STATE = {"requests": 0, "conns": 0, "recorded": 0}
 OPEN = set()
@@ -68,15 +86,16 @@ def log(event):
         os.close(fd)
 
 
-def frame(opcode, payload=b""):
-    n = len(payload)
+def frame_header(opcode, n):
     if n < 126:
-        hdr = struct.pack("!BB", 0x80 | opcode, n)
-    elif n < 65536:
-        hdr = struct.pack("!BBH", 0x80 | opcode, 126, n)
-    else:
-        hdr = struct.pack("!BBQ", 0x80 | opcode, 127, n)
-    return hdr + payload
+        return struct.pack("!BB", 0x80 | opcode, n)
+    if n < 65536:
+        return struct.pack("!BBH", 0x80 | opcode, 126, n)
+    return struct.pack("!BBQ", 0x80 | opcode, 127, n)
+
+
+def frame(opcode, payload=b""):
+    return frame_header(opcode, len(payload)) + payload
 
 
 class Conn:
@@ -89,6 +108,10 @@ class Conn:
         self.got_close = False
         self.received = 0
         self.done = threading.Event()
+        self.big_started = False
+        self.slow = False  # --read-rate applies (after the handshake)
+        self.allow = 0  # --read-rate: bytes left to read in this period ...
+        self.period_end = 0.0  # ... which ends then (time.monotonic())
 
     def send(self, data, closing=False):
         """Send bytes; data frames are dropped once our close went out (RFC 6455 §5.5.1)."""
@@ -109,7 +132,17 @@ class Conn:
 
     def fill(self):
         try:
-            data = self.sock.recv(65536)
+            if self.slow:
+                # At most read_bytes per read_ms period, however many recv calls that takes
+                # (a small SO_RCVBUF holds less than read_bytes).
+                if self.allow <= 0:
+                    time.sleep(max(0.0, self.period_end - time.monotonic()))
+                    self.period_end = max(self.period_end, time.monotonic()) + A.read_ms / 1000.0
+                    self.allow = A.read_bytes
+                data = self.sock.recv(min(self.allow, 65536))
+                self.allow -= len(data)
+            else:
+                data = self.sock.recv(65536)
         except ConnectionResetError:
             log("reset")
             return False
@@ -149,8 +182,10 @@ class Conn:
                     if len(b) >= pos + mlen + n:
                         key = b[pos:pos + mlen]
                         data = b[pos + mlen:pos + mlen + n]
-                        if masked:
-                            data = bytes(c ^ key[i % 4] for i, c in enumerate(data))
+                        if masked and n:
+                            mask = (key * (n // 4 + 1))[:n]
+                            data = (int.from_bytes(data, "big") ^
+                                    int.from_bytes(mask, "big")).to_bytes(n, "big")
                         self.buf = b[pos + mlen + n:]
                         return op, data
             if not self.fill():
@@ -160,7 +195,7 @@ class Conn:
 def record(c, payload):
     if A.record:
         fd = os.open(A.record, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        os.write(fd, payload + b"\n")
+        os.write(fd, (b"%d " % c.num if A.record_conn else b"") + payload + b"\n")
         os.close(fd)
     with LOCK:
         STATE["recorded"] += 1
@@ -266,6 +301,34 @@ def streamer(c):
             time.sleep(A.stream / 1000.0)
 
 
+def big_payload(n):
+    """N bytes of text, no newline: "<offset>," runs, so that a byte lost or moved shows."""
+    out, pos = [], 0
+    while pos < n:
+        s = b"%d," % pos
+        out.append(s)
+        pos += len(s)
+    return b"".join(out)[:n]
+
+
+def send_big(c):
+    """--big-message: one text frame, its payload dribbled out in 100 ms steps."""
+    payload, secs = BIG
+    n = len(payload)
+    steps = max(1, int(secs * 10))
+    step = -(-n // steps)
+    log("big-start")
+    if not c.send(frame_header(0x1, n)):
+        return
+    t0 = time.monotonic()
+    for k, i in enumerate(range(0, n, step)):
+        time.sleep(max(0.0, t0 + 0.1 * (k + 1) - time.monotonic()))
+        if not c.send(payload[i:i + step]):
+            log("big-aborted at %d" % i)
+            return
+    log("sent-big %d %s" % (n, hashlib.sha256(payload).hexdigest()))
+
+
 def close_limit(num):
     if not A.close_after:
         return -1
@@ -277,6 +340,14 @@ def serve(sock):
     c = None
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if TLS is not None:
+            sock.settimeout(5)
+            try:
+                sock = TLS.wrap_socket(sock, server_side=True)
+            except (ssl.SSLError, OSError) as e:
+                log("tls-failed %s" % (getattr(e, "reason", None) or e))
+                return
+            sock.settimeout(None)
         c = Conn(sock, 0)
         req = c.read_request()
         if req is None:
@@ -318,6 +389,11 @@ def serve(sock):
             c.send(frame(0x1, ("hello %s %d" % (A.tag, c.num)).encode()))
         if A.stream >= 0:
             threading.Thread(target=streamer, args=(c,), daemon=True).start()
+        if A.big_message and not A.big_on_ping:
+            threading.Thread(target=send_big, args=(c,), daemon=True).start()
+        if A.read_bytes:
+            c.slow, c.allow = True, A.read_bytes
+            c.period_end = time.monotonic() + A.read_ms / 1000.0
         limit = close_limit(c.num)
         if limit == 0:
             c.close(A.close_code)
@@ -334,7 +410,12 @@ def serve(sock):
                 break
             if op == 0x9:
                 log("ping")
-                if A.close_on_ping:
+                if A.big_message and A.big_on_ping and not c.big_started:
+                    c.big_started = True
+                    threading.Thread(target=send_big, args=(c,), daemon=True).start()
+                if A.no_pong:
+                    pass
+                elif A.close_on_ping:
                     c.close(A.close_on_ping)
                 else:
                     c.send(frame(0xA, data))
@@ -376,7 +457,25 @@ def main():
     ap.add_argument("--stall", type=float, default=0)
     ap.add_argument("--rcvbuf", type=int, default=0)
     ap.add_argument("--close-on-ping", type=int, default=0)
+    ap.add_argument("--no-pong", action="store_true")
+    ap.add_argument("--read-rate")
+    ap.add_argument("--big-message")
+    ap.add_argument("--big-on-ping", action="store_true")
+    ap.add_argument("--record-conn", action="store_true")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     A = ap.parse_args()
+    A.read_bytes, A.read_ms = 0, 0.0
+    if A.read_rate:
+        b, _, ms = A.read_rate.partition(":")
+        A.read_bytes, A.read_ms = int(b), float(ms or 100)
+    global TLS, BIG
+    if A.big_message:  # made before READY: building it takes a while
+        n, _, secs = A.big_message.partition(":")
+        BIG = (big_payload(int(n)), float(secs or 3))
+    if A.tls_cert:
+        TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        TLS.load_cert_chain(A.tls_cert, A.tls_key)
 
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -404,6 +503,7 @@ def main():
             s, _ = ls.accept()
         except OSError:
             break
+        log("accept")
         t = threading.Thread(target=serve, args=(s,), daemon=True)
         t.start()
         threads.append(t)
