@@ -290,6 +290,14 @@ void conn_timer(struct conn *c)
                                                        : "connecting");
         break;
     case CONN_CLOSING: {
+        /* Our close may wait behind megabytes a slow reader is still taking: while data leaves
+         * the machine, the peer is alive and the wait goes on. */
+        uint64_t gone = conn_out_gone(c);
+        if (gone != c->close_gone && session_state(c->s) == SESSION_CLOSE_SENT) {
+            c->close_gone = gone;
+            c->deadline = conn_now() + CONN_CLOSE_TIMEOUT_MS;
+            break;
+        }
         /* The peer did not finish the closing handshake in time: close TCP anyway. */
         int result = c->result;
         if (session_state(c->s) == SESSION_CLOSE_SENT)
@@ -346,6 +354,7 @@ static void session_changed(struct conn *c, int err)
     if (c->state == CONN_OPEN) {
         set_state(c, CONN_CLOSING);
         c->deadline = conn_now() + CONN_CLOSE_TIMEOUT_MS;
+        c->close_gone = conn_out_gone(c);
     }
     if (ss == SESSION_FAILED) {
         if (c->result == 0)

@@ -302,13 +302,9 @@ def streamer(c):
 
 
 def big_payload(n):
-    """N bytes of text, no newline: "<offset>," runs, so that a byte lost or moved shows."""
-    out, pos = [], 0
-    while pos < n:
-        s = b"%d," % pos
-        out.append(s)
-        pos += len(s)
-    return b"".join(out)[:n]
+    """N bytes of text, no newline: 8-byte units "<offset in hex, 7 digits>,", so that a byte
+    lost or moved shows."""
+    return "".join(map("{:07x},".format, range(0, n + 8, 8))).encode()[:n]
 
 
 def send_big(c):
