@@ -490,11 +490,12 @@ int cli_parse(struct options *o, int argc, char **argv, const char *env_bearer, 
         if (rc == URL_ERR_NOMEM)
             return fail(err, errlen, 1, "out of memory");
         if (rc != URL_OK) {
-            /* Never echo credentials: show "scheme://[redacted]@rest" when there is a '@'. */
+            /* Never echo credentials: whatever stands before the last '@' may hold a password. */
             const char *u = argv[optind], *at = strrchr(u, '@'), *sep = strstr(u, "://");
-            if (at && sep && sep < at)
-                return fail(err, errlen, 3, "bad URL '%.*s[redacted]%s': %s", (int)(sep + 3 - u), u,
-                            at, why);
+            if (at) {
+                int keep = sep && sep < at ? (int)(sep + 3 - u) : 0;
+                return fail(err, errlen, 3, "bad URL '%.*s[redacted]%s': %s", keep, u, at, why);
+            }
             return fail(err, errlen, 3, "bad URL '%s': %s", u, why);
         }
     } else {
@@ -539,7 +540,7 @@ int cli_parse(struct options *o, int argc, char **argv, const char *env_bearer, 
 
     for (size_t i = 0; i < o->nheaders; i++) {
         if (handshake_header_allowed(o->headers[i], o->authorization != NULL, &why) != 0)
-            return fail(err, errlen, 2, "--header '%.*s': %s", (int)strcspn(o->headers[i], ":"),
+            return fail(err, errlen, 2, "--header '%.*s': %s", (int)strcspn(o->headers[i], ": \t"),
                         o->headers[i], why);
     }
     return CLI_OK;

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "status.h"
 
 #define CONN_READ_SIZE        (256 * 1024)
 #define CONN_CLOSE_TIMEOUT_MS 2000 /* wait this long for the peer's close and its TCP close */
@@ -59,12 +60,28 @@ static void finish(struct conn *c, int result, const char *fmt, ...)
     }
     /* What the kernel still held unsent never left this machine: it does not count as written,
      * so the records it carried are sent again on the next connection. */
-    if (!c->o->url.tls)
-        c->out_total -= transport_unsent(c->t);
+    if (!c->o->url.tls && (c->state == CONN_OPEN || c->state == CONN_CLOSING)) {
+        size_t unsent = transport_unsent(c->t);
+        c->out_total -= unsent < c->out_total ? unsent : c->out_total;
+    }
     transport_free(c->t);
     c->t = NULL;
     c->deadline = -1;
     set_state(c, CONN_DONE);
+}
+
+/* Peer-controlled text for a message to the user: control bytes escaped, never raw. */
+static void escape_text(char *out, size_t n, const uint8_t *p, size_t len)
+{
+    struct buf b;
+    buf_init(&b);
+    size_t k = 0;
+    if (status_escape(&b, p, len, len) == 0 && b.len > 0) {
+        k = b.len < n ? b.len : n - 1;
+        memcpy(out, buf_head(&b), k);
+    }
+    out[k] = '\0';
+    buf_free(&b);
 }
 
 /* --- session callbacks -------------------------------------------------------------------- */
@@ -93,8 +110,9 @@ static void on_pong(void *ud, const uint8_t *data, size_t len)
 static void on_close(void *ud, int code, const uint8_t *reason, size_t len)
 {
     (void)ud;
-    log_msg(LOG_VERBOSE, "server sent close %d%s%.*s", code, len ? " " : "", (int)len,
-            (const char *)reason);
+    char shown[4 * 123 + 1];
+    escape_text(shown, sizeof shown, reason, len);
+    log_msg(LOG_VERBOSE, "server sent close %d%s%s", code, len ? " " : "", shown);
 }
 
 static void on_frame(void *ud, enum session_dir dir, const struct frame_header *h,
@@ -331,7 +349,6 @@ static bool flush_out(struct conn *c)
             return false;
         }
         buf_consume(b, (size_t)n);
-        c->last_tx = conn_now();
         if (b != &c->hs_out)
             c->out_total += (uint64_t)n;
     }
@@ -357,14 +374,18 @@ static void session_changed(struct conn *c, int err)
         c->close_gone = conn_out_gone(c);
     }
     if (ss == SESSION_FAILED) {
+        /* Our own failures (memory, random generator) are not the server's fault. */
+        bool ours = err == SESSION_ERR_NOMEM || err == SESSION_ERR_RANDOM;
         if (c->result == 0)
-            snprintf(c->error, sizeof c->error, "server broke the protocol: %s (sent close %d)",
+            snprintf(c->error, sizeof c->error, "%s: %s (sent close %d)",
+                     ours ? "internal error" : "server broke the protocol",
                      session_error_text(c->s), session_close_code_sent(c->s));
-        c->result = EXIT_PROTOCOL;
-        (void)err;
+        c->result = ours ? EXIT_INTERNAL : EXIT_PROTOCOL;
     } else if (ss == SESSION_CLOSED && !c->we_closed) {
         int code = session_close_code_received(c->s);
-        const char *reason = session_close_reason_received(c->s);
+        const char *raw = session_close_reason_received(c->s);
+        char reason[4 * 123 + 1]; /* \xNN at worst */
+        escape_text(reason, sizeof reason, (const uint8_t *)raw, strlen(raw));
         if (code == WS_CLOSE_NORMAL || code == WS_CLOSE_GOING_AWAY || code == WS_CLOSE_NO_STATUS) {
             c->result = EXIT_OK;
             if (code != WS_CLOSE_NORMAL)
@@ -487,9 +508,12 @@ static void handshake_reply(struct conn *c)
         return;
     }
     if (n < 0) {
-        size_t l = strcspn(head, "\r\n");
-        finish(c, EXIT_HANDSHAKE, "bad handshake reply: not an HTTP response ('%.*s')",
-               (int)(l > 60 ? 60 : l), head);
+        /* hs_in has no terminating NUL: scan it by length, and show it escaped. */
+        const char *nl = memchr(head, '\n', c->hs_in.len);
+        size_t l = nl ? (size_t)(nl - head) : c->hs_in.len;
+        char shown[256];
+        escape_text(shown, sizeof shown, (const uint8_t *)head, l > 60 ? 60 : l);
+        finish(c, EXIT_HANDSHAKE, "bad handshake reply: not an HTTP response ('%s')", shown);
         return;
     }
     log_http_head("< ", head, (size_t)n);

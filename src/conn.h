@@ -74,14 +74,13 @@ struct conn {
     int64_t deadline;    /* monotonic ms; -1 = none */
     int64_t last_rx;     /* monotonic ms of the last byte received */
     int result;          /* exit code once DONE */
-    char error[512];     /* why, when result != 0 */
+    char error[1024];    /* why, when result != 0 */
     bool we_closed;      /* the close was ours */
     bool shut;           /* transport_shutdown() done */
     int http_status;     /* status of a refused upgrade */
     bool refusing;       /* non-101 reply: reading its body before reporting */
     long retry_after;    /* seconds from a refused upgrade's Retry-After, -1 if none */
     uint64_t out_total;  /* session bytes handed to the kernel, over all connections */
-    int64_t last_tx;     /* monotonic ms of the last write that made progress */
     uint64_t close_gone; /* conn_out_gone() when the close deadline was last set */
     uint8_t *rbuf;
     size_t rbuf_size;

@@ -89,14 +89,10 @@ bool input_next(struct input *in, const uint8_t **rec, size_t *len)
     return true;
 }
 
-void input_sent(struct input *in, uint64_t frame_end)
+int input_sent(struct input *in, uint64_t frame_end)
 {
     struct input_flight f = {frame_end, in->last_raw};
-    if (buf_append(&in->flight, &f, sizeof f) < 0) {
-        /* Cannot track it: treat it as done at once (it is queued in the session already). */
-        buf_consume(&in->q, f.raw);
-        in->sent -= f.raw;
-    }
+    return buf_append(&in->flight, &f, sizeof f);
 }
 
 void input_written(struct input *in, uint64_t written)

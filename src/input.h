@@ -43,7 +43,7 @@ long input_read(struct input *in, int fd);
  * input_read(). Returns false when no complete record is queued. The record is in flight
  * afterwards: call input_sent() with the stream position where its frame ends. */
 bool input_next(struct input *in, const uint8_t **rec, size_t *len);
-void input_sent(struct input *in, uint64_t frame_end);
+int input_sent(struct input *in, uint64_t frame_end); /* 0, or -1 when out of memory */
 
 /* The connection wrote its stream up to position written: records whose frames end there or
  * before are done and dropped. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,9 +74,15 @@ struct app {
 
 static int sig_pipe[2] = {-1, -1};
 
+static volatile sig_atomic_t stop_signals;
+static volatile sig_atomic_t stop_direct; /* pipe mode: no terminal to restore on the way out */
+
 static void on_signal(int sig)
 {
     int saved = errno;
+    /* A second SIGINT/SIGTERM ends wsc at once, even while it is blocked writing to stdout. */
+    if ((sig == SIGINT || sig == SIGTERM) && ++stop_signals >= 2 && stop_direct)
+        _exit(128 + sig);
     unsigned char b = (unsigned char)sig;
     if (write(sig_pipe[1], &b, 1) < 0) {
         /* the pipe is full: the loop has signals to read already */
@@ -119,24 +126,33 @@ static void show(struct app *a, enum repl_kind kind, enum log_level level, const
     }
 }
 
-/* The seed's triggers: a human event line, and with --json an object on stdout. */
-static void event(struct app *a, const char *name, const char *human, const char *json_fields)
+/* The seed's triggers: a human event line, and with --json an object on stdout. fields holds
+ * the object's members after "event" and "time" (built with json_field/json_number). */
+static void event(struct app *a, const char *name, const char *human, const struct buf *fields)
 {
     if (a->o->json) {
-        char ts[40], line[1200];
+        char ts[40], head[128];
         struct timespec now;
+        struct buf line;
+        buf_init(&line);
         clock_gettime(CLOCK_REALTIME, &now);
-        int n = snprintf(line, sizeof line, "{\"event\":\"%s\",\"time\":\"%s\"%s%s}", name,
-                         status_time(&now, ts, sizeof ts), *json_fields ? "," : "", json_fields);
-        if (n >= (int)sizeof line)
-            n = (int)sizeof line - 1;
+        int n = snprintf(head, sizeof head, "{\"event\":\"%s\",\"time\":\"%s\"", name,
+                         status_time(&now, ts, sizeof ts));
+        if (buf_append(&line, head, (size_t)n) < 0 ||
+            (fields->len && (buf_append(&line, ",", 1) < 0 ||
+                             buf_append(&line, buf_head(fields), fields->len) < 0)) ||
+            buf_append(&line, "}", 1) < 0) {
+            buf_free(&line);
+            return;
+        }
         if (a->mode == MODE_REPL)
-            repl_print(REPL_EVENT, line, (size_t)n);
-        else if (output_line(line, (size_t)n) < 0 && a->exit_override == 0)
+            repl_print(REPL_EVENT, (const char *)buf_head(&line), line.len);
+        else if (output_line((const char *)buf_head(&line), line.len) < 0 && a->exit_override == 0)
             a->exit_override = EXIT_WRITE;
+        buf_free(&line);
         return;
     }
-    char text[1024];
+    char text[1200];
     snprintf(text, sizeof text, "* %s", human);
     show(a, REPL_EVENT,
          a->o->reconnect && strcmp(name, "established") != 0 && strcmp(name, "connected") != 0
@@ -145,22 +161,20 @@ static void event(struct app *a, const char *name, const char *human, const char
          text);
 }
 
-/* JSON string field: ,"key":"value" with escaping. */
-static void json_field(char *out, size_t n, const char *key, const char *value)
+/* Append "key":"value" (JSON-escaped) to an object's members. */
+static void json_field(struct buf *out, const char *key, const char *value)
 {
-    struct buf b;
-    buf_init(&b);
-    size_t used = strlen(out);
-    if (output_json_string(&b, (const uint8_t *)value, strlen(value)) == 0)
-        snprintf(out + used, n - used, "%s\"%s\":%.*s", used ? "," : "", key, (int)b.len,
-                 (const char *)buf_head(&b));
-    buf_free(&b);
+    char k[64];
+    int n = snprintf(k, sizeof k, "%s\"%s\":", out->len ? "," : "", key);
+    if (buf_append(out, k, (size_t)n) == 0)
+        output_json_string(out, (const uint8_t *)value, strlen(value));
 }
 
-static void json_number(char *out, size_t n, const char *key, double v)
+static void json_number(struct buf *out, const char *key, double v)
 {
-    size_t used = strlen(out);
-    snprintf(out + used, n - used, "%s\"%s\":%g", used ? "," : "", key, v);
+    char k[96];
+    int n = snprintf(k, sizeof k, "%s\"%s\":%g", out->len ? "," : "", key, v);
+    buf_append(out, k, (size_t)n);
 }
 
 /* A connection attempt or connection is under way (not yet reported as ended). */
@@ -293,12 +307,15 @@ static void on_pong(void *ud, const uint8_t *data, size_t len)
 static void on_tcp_connected(void *ud, const char *peer)
 {
     struct app *a = ud;
-    char human[160], json[160] = "";
+    char human[160];
+    struct buf json;
+    buf_init(&json);
     status_set_state(&a->st, "TCP connected");
     snprintf(a->st.peer, sizeof a->st.peer, "%s", peer);
     snprintf(human, sizeof human, "connected to %s", peer);
-    json_field(json, sizeof json, "address", peer);
-    event(a, "connected", human, json);
+    json_field(&json, "address", peer);
+    event(a, "connected", human, &json);
+    buf_free(&json);
 }
 
 static void on_state(void *ud, enum conn_state st)
@@ -312,7 +329,9 @@ static void on_state(void *ud, enum conn_state st)
         status_set_state(&a->st, "handshaking");
         break;
     case CONN_OPEN: {
-        char human[320], json[400] = "";
+        char human[320];
+        struct buf json;
+        buf_init(&json);
         status_set_state(&a->st, "established");
         snprintf(a->st.subprotocol, sizeof a->st.subprotocol, "%s", a->c.subprotocol);
         a->st.connects++;
@@ -322,10 +341,11 @@ static void on_state(void *ud, enum conn_state st)
         snprintf(human, sizeof human, "WebSocket established%s%s",
                  *a->c.subprotocol ? ", subprotocol " : "", a->c.subprotocol);
         if (*a->c.subprotocol)
-            json_field(json, sizeof json, "subprotocol", a->c.subprotocol);
+            json_field(&json, "subprotocol", a->c.subprotocol);
         else
-            snprintf(json, sizeof json, "\"subprotocol\":null");
-        event(a, "established", human, json);
+            buf_append(&json, "\"subprotocol\":null", 18);
+        event(a, "established", human, &json);
+        buf_free(&json);
         break;
     }
     case CONN_CLOSING:
@@ -401,7 +421,10 @@ static void pump_input(struct app *a)
                 app_fail(a, EXIT_INTERNAL, "out of memory");
                 return;
             }
-            input_sent(&a->in, conn_out_end(&a->c));
+            if (input_sent(&a->in, conn_out_end(&a->c)) < 0) {
+                app_fail(a, EXIT_INTERNAL, "out of memory");
+                return;
+            }
         }
         size_t before = conn_pending_output(&a->c);
         conn_flush(&a->c);
@@ -559,7 +582,9 @@ static void connection_ended(struct app *a)
     int result = conn_result(&a->c);
     const char *err = conn_error(&a->c);
     int64_t now = conn_now();
-    char human[700], json[900] = "";
+    char human[1200];
+    struct buf json;
+    buf_init(&json);
     int sent = a->c.s ? session_close_code_sent(a->c.s) : 0;
     int rcvd = a->c.s ? session_close_code_received(a->c.s) : 0;
 
@@ -580,15 +605,16 @@ static void connection_ended(struct app *a)
                  *err ? err : "server closed the connection with 1000");
     else
         snprintf(human, sizeof human, "disconnected: %s", *err ? err : "connection closed");
-    json_field(json, sizeof json, "by", by);
+    json_field(&json, "by", by);
     if (rcvd || sent)
-        json_number(json, sizeof json, "code", rcvd ? rcvd : sent);
+        json_number(&json, "code", rcvd ? rcvd : sent);
     if (rcvd && a->c.s)
-        json_field(json, sizeof json, "reason", session_close_reason_received(a->c.s));
+        json_field(&json, "reason", session_close_reason_received(a->c.s));
     if (*err && result != EXIT_OK)
-        json_field(json, sizeof json, "error", err);
-    json_number(json, sizeof json, "exit", result);
-    event(a, "disconnected", human, json);
+        json_field(&json, "error", err);
+    json_number(&json, "exit", result);
+    event(a, "disconnected", human, &json);
+    buf_free(&json); /* reusable: the reconnecting event below starts from empty */
 
     if (a->quitting || a->exit_override) {
         a->done = true;
@@ -614,11 +640,11 @@ static void connection_ended(struct app *a)
             double d = backoff_delay(a);
             a->reconnect_at = now + (int64_t)(d * 1000);
             char text[160];
-            json[0] = '\0';
             snprintf(text, sizeof text, "reconnecting in %.1f s (attempt %u)", d, a->attempts);
-            json_number(json, sizeof json, "delay", d);
-            json_number(json, sizeof json, "attempt", a->attempts);
-            event(a, "reconnecting", text, json);
+            json_number(&json, "delay", d);
+            json_number(&json, "attempt", a->attempts);
+            event(a, "reconnecting", text, &json);
+            buf_free(&json);
             update_prompt(a);
             return;
         }
@@ -702,10 +728,30 @@ static void quit(struct app *a)
     }
 }
 
+/* Wipe and free a token given with /connect. */
+static void forget_token(struct app *a)
+{
+    if (a->authorization) {
+        explicit_bzero(a->authorization, strlen(a->authorization));
+        free(a->authorization);
+        a->authorization = NULL;
+    }
+}
+
 static void cmd_connect(struct app *a, const struct cmd *c)
 {
     if (c->arg_len > 0) {
-        free(a->authorization);
+        for (size_t i = 0; i < a->o->nheaders; i++)
+            if (strncasecmp(a->o->headers[i], "authorization:", 14) == 0) {
+                errorf(a, "/connect TOKEN conflicts with -H Authorization");
+                return;
+            }
+        for (size_t i = 0; i < c->arg_len; i++)
+            if ((unsigned char)c->arg[i] < 0x21 || c->arg[i] == 0x7f) {
+                errorf(a, "/connect: the token must be printable, without spaces");
+                return;
+            }
+        forget_token(a);
         if (asprintf(&a->authorization, "Bearer %s", c->arg) < 0)
             a->authorization = NULL;
         a->conn_opts.authorization = a->authorization;
@@ -913,6 +959,7 @@ int loop_run(const struct options *o)
     a.stdin_open = fcntl(STDIN_FILENO, F_GETFL) >= 0;
     a.mode = a.stdin_open && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) ? MODE_REPL : MODE_PIPE;
     a.color = a.mode == MODE_REPL && use_color(o);
+    stop_direct = a.mode == MODE_PIPE;
     struct stat sb;
     a.stdout_pipe =
         fstat(STDOUT_FILENO, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode));
@@ -1043,7 +1090,7 @@ int loop_run(const struct options *o)
     conn_free(&a.c);
     input_free(&a.in);
     output_free();
-    free(a.authorization);
+    forget_token(&a);
     free(history);
     return rc;
 }

@@ -19,6 +19,20 @@ expect_out 'leaving\n'
 expect_elapsed_below 3
 t_end
 
+t_begin "close: control characters in the server's close reason are shown escaped, never raw"
+wsc_run -w 5 -v "$U/close?code=4000&reason=%1B%5B31mRED%1B%5D0%3Bpwned%07" < <(printf 'hi\n')
+expect_rc 41
+expect_err_contains '\e[31mRED'
+expect_that '! grep -q "$(printf "\033")" "$ERR"' "a raw ESC byte reached stderr"
+t_end
+
+t_begin "close: --json disconnected event stays valid JSON with a reason full of control bytes"
+wsc_run -w 5 --json "$U/close?code=4000&reason=$(printf '%%01%.0s' $(seq 123))" < <(printf 'hi\n')
+expect_rc 41
+expect_that '"$PY" -c "import sys,json; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]" "$OUT"' \
+	"stdout is not valid JSON lines: $(head -c 300 "$OUT")"
+t_end
+
 t_begin "close: server closes 4000 bye -> exit 41, code and reason on stderr"
 wsc_run -w 5 "$U/close?code=4000&reason=bye" < <(printf 'hi\n')
 expect_rc 41

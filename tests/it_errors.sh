@@ -140,3 +140,15 @@ ERR=$TMP/full.err
 expect_rc 23
 expect_err_contains "wsc: "
 t_end
+
+t_begin "errors: no password in the error for a URL that is not ws:// (ws:/user:pw@host)"
+wsc_run 'ws:/user:hunter2@host/'
+expect_rc 3
+expect_err_lacks hunter2
+t_end
+
+t_begin "errors: a malformed -H shows only the header name, not its value"
+wsc_run -H 'Authorization hunter2' ws://127.0.0.1:1/
+expect_rc 2
+expect_err_lacks hunter2
+t_end

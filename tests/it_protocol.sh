@@ -64,7 +64,7 @@ start_server RAW raw "$PY" "$TESTS_DIR/servers/raw_server.py" --port 0 --record-
 
 # --- bad handshake replies: exit 8, no frames sent ---------------------------------------------
 for s in handshake-bad-accept handshake-no-upgrade handshake-no-connection \
-	handshake-unoffered-protocol handshake-extension handshake-garbage; do
+	handshake-unoffered-protocol handshake-extension handshake-garbage handshake-long-garbage; do
 	t_begin "protocol: $s -> 8"
 	run_scenario "$s" 8 none
 	expect_out ''

@@ -38,6 +38,7 @@ handshake-extension handshake-garbage handshake-frames-in-same-packet rsv1 opcod
 ping-fragmented ping-126 masked-frame cont-without-start text-inside-fragment len64-msb bad-utf8
 bad-utf8-midfragment close-1byte close-code-1005 close-code-999 close-bad-utf8-reason too-big
 eof-no-close reset silent ping-between-fragments close-4000 status-403-split
+handshake-long-garbage
 """.split()
 
 
@@ -238,6 +239,10 @@ def run(c, scenario, record_dir):
         c.send(response(req, extra="Sec-WebSocket-Extensions: permessage-deflate\r\n"))
     elif s == "handshake-garbage":
         c.send(b"SSH-2.0-OpenSSH_9.2p1 not http at all\r\n\x00\x01\x02\xff\r\n\r\n")
+    elif s == "handshake-long-garbage":
+        # 4096 bytes, no line end: the client must not read past what arrived (ASan watches).
+        c.send(b"X" * 4096)
+        time.sleep(0.3)
     elif s == "handshake-frames-in-same-packet":
         c.send(ok + frame(0x1, b"hello-same-packet"))
     elif s == "rsv1":
