@@ -119,8 +119,7 @@ static void on_frame(void *ud, enum session_dir dir, const struct frame_header *
                      const uint8_t *payload, size_t len)
 {
     (void)ud;
-    if (log_comms_enabled())
-        log_frame(dir == SESSION_OUT, h, payload, len);
+    log_frame(dir == SESSION_OUT, h, payload, len);
 }
 
 static void refused(struct conn *c);
@@ -427,7 +426,7 @@ static void handshake_done(struct conn *c, size_t head_len)
     size_t rest_len = c->hs_in.len - head_len;
     struct session_config sc = {
         .max_message_size = c->o->max_message_size,
-        .cb = {on_message, on_ping, on_pong, on_close, on_frame},
+        .cb = {on_message, on_ping, on_pong, on_close, log_comms_enabled() ? on_frame : NULL},
         .ud = c,
     };
     c->s = session_new(&sc);

@@ -387,6 +387,25 @@ int session_feed(struct session *s, const uint8_t *data, size_t len)
             /* Hot path: a whole frame in the buffer, one parser call instead of three. */
             data += n;
             len -= (size_t)n;
+            const struct frame_header *h = &ev.hdr;
+            if (h->fin && !h->masked && (h->opcode == WS_OP_TEXT || h->opcode == WS_OP_BINARY)) {
+                /* A whole unfragmented message (the parser refuses one inside a fragmented
+                 * message): straight from the caller's buffer to the callback. */
+                uint64_t max = s->cfg.max_message_size;
+                const uint8_t *p = ev.len ? ev.data : empty_payload;
+                if (max != 0 && h->len > max)
+                    return fail(s, SESSION_ERR_TOO_BIG, WS_CLOSE_MESSAGE_TOO_BIG,
+                                "message of %" PRIu64 " bytes exceeds --max-message-size %" PRIu64,
+                                h->len, max);
+                if (h->opcode == WS_OP_TEXT && !utf8_valid(p, ev.len))
+                    return fail(s, SESSION_ERR_UTF8, WS_CLOSE_INVALID_PAYLOAD,
+                                "invalid UTF-8 in text message");
+                if (s->cfg.cb.on_frame)
+                    s->cfg.cb.on_frame(s->cfg.ud, SESSION_IN, h, p, ev.len);
+                if (s->cfg.cb.on_message)
+                    s->cfg.cb.on_message(s->cfg.ud, h->opcode, p, ev.len);
+                continue;
+            }
             int rc = on_header(s, &ev.hdr);
             if (rc == SESSION_OK && ev.len > 0) {
                 ev.type = FRAME_EV_PAYLOAD;
