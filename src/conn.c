@@ -60,10 +60,8 @@ static void finish(struct conn *c, int result, const char *fmt, ...)
     }
     /* What the kernel still held unsent never left this machine: it does not count as written,
      * so the records it carried are sent again on the next connection. */
-    if (!c->o->url.tls && (c->state == CONN_OPEN || c->state == CONN_CLOSING)) {
-        size_t unsent = transport_unsent(c->t);
-        c->out_total -= unsent < c->out_total ? unsent : c->out_total;
-    }
+    if (!c->o->url.tls && (c->state == CONN_OPEN || c->state == CONN_CLOSING))
+        c->out_total = conn_out_gone(c);
     transport_free(c->t);
     c->t = NULL;
     c->deadline = -1;
@@ -244,7 +242,7 @@ int conn_fd(const struct conn *c)
 uint64_t conn_out_sent(const struct conn *c)
 {
     /* With TLS the unsent ciphertext cannot be mapped back to our bytes exactly. */
-    return c->o->url.tls ? c->out_total : c->out_total - transport_unsent(c->t);
+    return c->o->url.tls ? c->out_total : conn_out_gone(c);
 }
 
 uint64_t conn_out_gone(const struct conn *c)

@@ -201,6 +201,14 @@ static int fail_nomem(struct session *s)
     return fail(s, SESSION_ERR_NOMEM, WS_CLOSE_INTERNAL_ERROR, "out of memory");
 }
 
+/* Fail with 1009: a message of total bytes is over --max-message-size. */
+static int too_big(struct session *s, uint64_t total)
+{
+    return fail(s, SESSION_ERR_TOO_BIG, WS_CLOSE_MESSAGE_TOO_BIG,
+                "message of %" PRIu64 " bytes exceeds --max-message-size %" PRIu64, total,
+                s->cfg.max_message_size);
+}
+
 static int on_header(struct session *s, const struct frame_header *h)
 {
     s->cur = *h;
@@ -219,8 +227,7 @@ static int on_header(struct session *s, const struct frame_header *h)
     uint64_t total = s->msg_len + h->len;
     uint64_t max = s->cfg.max_message_size;
     if (max != 0 && total > max)
-        return fail(s, SESSION_ERR_TOO_BIG, WS_CLOSE_MESSAGE_TOO_BIG,
-                    "message of %" PRIu64 " bytes exceeds --max-message-size %" PRIu64, total, max);
+        return too_big(s, total);
     if (total > SIZE_MAX)
         return fail(s, SESSION_ERR_TOO_BIG, WS_CLOSE_MESSAGE_TOO_BIG,
                     "message of %" PRIu64 " bytes does not fit in memory", total);
@@ -391,12 +398,9 @@ int session_feed(struct session *s, const uint8_t *data, size_t len)
             if (h->fin && !h->masked && (h->opcode == WS_OP_TEXT || h->opcode == WS_OP_BINARY)) {
                 /* A whole unfragmented message (the parser refuses one inside a fragmented
                  * message): straight from the caller's buffer to the callback. */
-                uint64_t max = s->cfg.max_message_size;
                 const uint8_t *p = ev.len ? ev.data : empty_payload;
-                if (max != 0 && h->len > max)
-                    return fail(s, SESSION_ERR_TOO_BIG, WS_CLOSE_MESSAGE_TOO_BIG,
-                                "message of %" PRIu64 " bytes exceeds --max-message-size %" PRIu64,
-                                h->len, max);
+                if (s->cfg.max_message_size != 0 && h->len > s->cfg.max_message_size)
+                    return too_big(s, h->len);
                 if (h->opcode == WS_OP_TEXT && !utf8_valid(p, ev.len))
                     return fail(s, SESSION_ERR_UTF8, WS_CLOSE_INVALID_PAYLOAD,
                                 "invalid UTF-8 in text message");
