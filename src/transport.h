@@ -2,13 +2,17 @@
  * transport - the byte stream under a WebSocket: TCP, optionally TLS (OpenSSL), behind one
  * non-blocking connect/read/write/close interface driven by the caller's poll() loop.
  *
- * Connecting resolves the host with getaddrinfo() (this one step blocks), then tries every
- * address in order (IPv6 and IPv4 as the resolver returns them) with a non-blocking connect();
- * an address that refuses or fails moves on to the next. With TLS it then runs the handshake:
- * TLS 1.2 or later, SNI for host names, the system CA store or --cacert, and host name (or IP)
- * verification unless insecure. The caller owns the clock: it applies --connect-timeout.
+ * Inside it is a stack of layers with one table of operations (layer.h): the socket (sock.c)
+ * at the bottom, TLS (tls.c) on top for wss://, and room for a proxy layer in between
+ * (transport.c says where). Nothing here blocks: a host name is looked up on a thread of its
+ * own (resolve.c), whose pipe is transport_fd() meanwhile, so the caller's poll() wakes when the
+ * answer is in, and its --connect-timeout and signals work during a slow lookup. Then every
+ * address is tried in order (IPv6 and IPv4 as the resolver returns them) with a non-blocking
+ * connect(); an address that refuses or fails moves on to the next. With TLS the handshake
+ * follows: TLS 1.2 or later, SNI for host names, the system CA store or --cacert, and host name
+ * (or IP) verification unless insecure. The caller owns the clock: it applies --connect-timeout.
  *
- * Only this file includes OpenSSL.
+ * Only tls.c includes OpenSSL.
  */
 #ifndef WSC_TRANSPORT_H
 #define WSC_TRANSPORT_H
@@ -46,19 +50,23 @@ struct transport;
 
 /* Allocate (copies the strings in cfg). NULL when out of memory. */
 struct transport *transport_new(const struct transport_config *cfg);
-/* Close the socket (sending TLS close_notify best-effort) and free. NULL is a no-op. */
+/* Close the socket (sending TLS close_notify best-effort) and free. NULL is a no-op. Returns at
+ * once even during a name lookup (the lookup's thread cleans up after itself). */
 void transport_free(struct transport *t);
 
 /*
- * Resolve and start connecting. Returns 0 (in progress: poll and call transport_progress()),
- * or T_ERR_RESOLVE / T_ERR_CONNECT / T_ERR_CONFIG / T_ERR_NOMEM.
+ * Start resolving and connecting; never blocks. Returns 0 (in progress: poll and call
+ * transport_progress()), or T_ERR_CONFIG / T_ERR_NOMEM, or T_ERR_RESOLVE / T_ERR_CONNECT when
+ * the host is an address literal that fails at once. A host name's lookup answers later, in
+ * transport_progress() (T_ERR_RESOLVE there when the name does not resolve).
  */
 int transport_start(struct transport *t);
 
 /*
  * Drive connecting and the TLS handshake after poll() reported revents on transport_fd().
  * Returns 1 when the stream is ready for read/write, 0 when still in progress, or a negative
- * transport_error (T_ERR_CONNECT once every address failed; T_ERR_TLS; T_ERR_VERIFY).
+ * transport_error (T_ERR_RESOLVE; T_ERR_CONNECT once every address failed; T_ERR_TLS;
+ * T_ERR_VERIFY).
  */
 int transport_progress(struct transport *t, short revents);
 
@@ -67,9 +75,13 @@ bool transport_ready(const struct transport *t);
 /* True once TCP is connected (before TLS), for the seed's "Connected" trigger. */
 bool transport_tcp_connected(const struct transport *t);
 
-/* The socket to poll (-1 before start), and the events the transport itself needs now
- * (POLLOUT while connecting, what TLS asked for after a WANT_READ/WANT_WRITE). The caller adds
- * POLLIN when it wants to read and POLLOUT when it has bytes to write. */
+/* True while the host name is being looked up (before any connect()). */
+bool transport_resolving(const struct transport *t);
+
+/* The fd to poll (-1 before start; the resolver's pipe while resolving, then the socket: ask
+ * again before each poll), and the events the transport itself needs now (POLLIN while
+ * resolving, POLLOUT while connecting, what TLS asked for after a WANT_READ/WANT_WRITE). The
+ * caller adds POLLIN when it wants to read and POLLOUT when it has bytes to write. */
 int transport_fd(const struct transport *t);
 short transport_poll_events(const struct transport *t);
 
@@ -87,13 +99,17 @@ size_t transport_unsent(const struct transport *t);
 /* Half-close our side after the closing handshake (TLS close_notify, then shutdown(SHUT_WR)). */
 void transport_shutdown(struct transport *t);
 
-/* Text of the last error, e.g. "Connection refused", "certificate verify failed: self-signed
- * certificate", "host name mismatch". Never NULL. */
+/* Text of the last error, e.g. "connection refused (tried 127.0.0.1:1)", "certificate verify
+ * failed: self-signed certificate", "wrong version number (is this a plain ws:// port?)". For
+ * T_ERR_TLS it is the reason only: the caller says "TLS handshake failed". Never NULL. */
 const char *transport_error(const struct transport *t);
 /* The connected address "127.0.0.1:8080" / "[::1]:8080", or "" before connecting. */
 const char *transport_peer(const struct transport *t);
 /* For -v after TLS: "TLSv1.3, TLS_AES_256_GCM_SHA384, subject CN=localhost, issuer CN=Test CA";
  * "" without TLS. */
 const char *transport_tls_info(const struct transport *t);
+
+/* One line for -v, each layer bottom up: "TCP 127.0.0.1:443 | TLSv1.3, ...". */
+void transport_describe(const struct transport *t, char *out, size_t n);
 
 #endif

@@ -1,0 +1,477 @@
+/*
+ * tls - TLS over the layer below, with OpenSSL. See tls.h for the contract.
+ *
+ * - SSL_OP_IGNORE_UNEXPECTED_EOF: many WebSocket servers close the TCP connection after the
+ *   closing handshake without sending close_notify. RFC 6455 §7.1.1 already ends the stream with
+ *   its own Close frame, so a bare FIN is reported as end of stream (0), like close_notify,
+ *   instead of an error. A truncated message is still caught by the session layer.
+ * - The SSL object reads and writes through a small BIO of ours that calls the layer below. That
+ *   layer never raises SIGPIPE (send(MSG_NOSIGNAL)), and when it breaks its own error text is
+ *   kept ("Connection reset by peer") instead of OpenSSL's rewording of errno.
+ */
+#include "tls.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "transport.h"
+
+struct tls {
+    struct layer base;
+    char *host;
+    bool insecure;
+    SSL_CTX *ctx;
+    SSL *ssl;
+    BIO_METHOD *meth;
+    bool ready; /* handshake done */
+    bool shut;  /* shutdown done */
+    bool dead;  /* a fatal TLS error happened: no close_notify any more */
+    bool below_eof;
+    int below_err;      /* the error the layer below returned through the BIO, or 0 */
+    short hs_events;    /* what the handshake waits for */
+    short read_events;  /* what SSL_read waits for after WANT_* (0 if nothing) */
+    short write_events; /* same for SSL_write */
+    char info[512];
+};
+
+/* The reason of the oldest queued OpenSSL error (then clears the queue), or NULL; *code gets
+ * its reason code (0 if none). */
+static const char *ossl_reason(char *buf, size_t n, int *code)
+{
+    unsigned long e = ERR_get_error();
+    const char *r;
+
+    ERR_clear_error();
+    *code = 0;
+    if (e == 0)
+        return NULL;
+    *code = ERR_GET_REASON(e);
+#ifdef ERR_SYSTEM_ERROR
+    /* OpenSSL 3 keeps errno values as "system library" errors without a reason text. */
+    if (ERR_SYSTEM_ERROR(e)) {
+        *code = 0;
+        return strerror(ERR_GET_REASON(e));
+    }
+#endif
+    r = ERR_reason_error_string(e);
+    if (r)
+        return r;
+    ERR_error_string_n(e, buf, n);
+    return buf;
+}
+
+static bool is_ip_literal(const char *host)
+{
+    unsigned char a[sizeof(struct in6_addr)];
+
+    /* A ':' can only be an IPv6 literal (possibly with a %zone that inet_pton rejects). */
+    return inet_pton(AF_INET, host, a) == 1 || strchr(host, ':') != NULL;
+}
+
+/* ---- the BIO: reads and writes go to the layer below ---- */
+
+static int bio_read(BIO *b, char *p, int n)
+{
+    struct tls *s = BIO_get_data(b);
+    struct layer *below = s->base.below;
+    long r;
+
+    BIO_clear_retry_flags(b);
+    r = below->ops->read(below, p, (size_t)n);
+    if (r > 0)
+        return (int)r;
+    if (r == 0) {
+        s->below_eof = true;
+        return 0;
+    }
+    if (r == T_AGAIN)
+        BIO_set_retry_read(b);
+    else
+        s->below_err = (int)r;
+    return -1;
+}
+
+static int bio_write(BIO *b, const char *p, int n)
+{
+    struct tls *s = BIO_get_data(b);
+    struct layer *below = s->base.below;
+    long r;
+
+    BIO_clear_retry_flags(b);
+    r = below->ops->write(below, p, (size_t)n);
+    if (r > 0)
+        return (int)r;
+    if (r == T_AGAIN)
+        BIO_set_retry_write(b);
+    else
+        s->below_err = (int)r;
+    return -1;
+}
+
+static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+    struct tls *s = BIO_get_data(b);
+
+    (void)num, (void)ptr;
+    switch (cmd) {
+    case BIO_CTRL_FLUSH:
+        return 1; /* nothing is buffered here */
+    case BIO_CTRL_EOF:
+        /* OpenSSL asks this after a read of 0 to tell EOF from an error. */
+        return s && s->below_eof;
+    default:
+        return 0;
+    }
+}
+
+static int bio_create(BIO *b)
+{
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+/* ---- connecting ---- */
+
+static void describe_peer(struct tls *s)
+{
+    X509 *cert = SSL_get0_peer_certificate(s->ssl);
+    char subj[200] = "(none)", iss[200] = "(none)";
+
+    if (cert) {
+        BIO *m = BIO_new(BIO_s_mem());
+        if (m) {
+            int n;
+            X509_NAME_print_ex(m, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+            n = BIO_read(m, subj, sizeof subj - 1);
+            subj[n > 0 ? n : 0] = '\0';
+            (void)BIO_reset(m);
+            X509_NAME_print_ex(m, X509_get_issuer_name(cert), 0, XN_FLAG_RFC2253);
+            n = BIO_read(m, iss, sizeof iss - 1);
+            iss[n > 0 ? n : 0] = '\0';
+            BIO_free(m);
+        }
+    }
+    snprintf(s->info, sizeof s->info, "%s, %s, subject %s, issuer %s", SSL_get_version(s->ssl),
+             SSL_get_cipher_name(s->ssl), subj, iss);
+    layer_log(&s->base, "%s", s->info);
+    if (s->insecure)
+        layer_log(&s->base, "server certificate not verified (insecure)");
+    else
+        layer_log(&s->base, "server certificate verified for '%s'", s->host);
+}
+
+/* Make the SSL object on the first connect step. */
+static int setup(struct tls *s)
+{
+    char name[256];
+    size_t n;
+    BIO *b = NULL;
+
+    s->ssl = SSL_new(s->ctx);
+    if (s->ssl)
+        b = BIO_new(s->meth);
+    if (!b) {
+        ERR_clear_error();
+        layer_set_err(&s->base, "out of memory");
+        return T_ERR_NOMEM;
+    }
+    BIO_set_data(b, s);
+    SSL_set_bio(s->ssl, b, b); /* the SSL owns the BIO now */
+    SSL_set_connect_state(s->ssl);
+
+    /* A fully qualified "example.com." is "example.com" for SNI and certificate matching. */
+    snprintf(name, sizeof name, "%s", s->host);
+    n = strlen(name);
+    if (n > 1 && name[n - 1] == '.')
+        name[n - 1] = '\0';
+
+    if (is_ip_literal(name)) {
+        if (!s->insecure) {
+            char *pct = strchr(name, '%'); /* a zone id is not part of the certificate */
+            if (pct)
+                *pct = '\0';
+            if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s->ssl), name) != 1) {
+                ERR_clear_error();
+                layer_set_err(&s->base, "cannot verify address '%s'", name);
+                return T_ERR_CONFIG;
+            }
+        }
+    } else if (SSL_set_tlsext_host_name(s->ssl, name) != 1 ||
+               (!s->insecure && SSL_set1_host(s->ssl, name) != 1)) {
+        ERR_clear_error();
+        layer_set_err(&s->base, "invalid host name for TLS: '%s'", name);
+        return T_ERR_CONFIG;
+    }
+    return 0;
+}
+
+static int tls_connect(struct layer *l, short revents)
+{
+    struct tls *s = (struct tls *)l;
+    char eb[256];
+    const char *why;
+    int r, e, code;
+    long vr;
+
+    (void)revents; /* SSL_connect() finds out for itself what it can do */
+    if (s->ready)
+        return 1;
+    if (!s->ssl && (r = setup(s)) < 0)
+        return r;
+    ERR_clear_error();
+    r = SSL_connect(s->ssl);
+    if (r == 1) {
+        s->hs_events = 0;
+        s->ready = true;
+        describe_peer(s);
+        return 1;
+    }
+    e = SSL_get_error(s->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        s->hs_events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+        return 0;
+    }
+    s->dead = true;
+    s->hs_events = 0;
+    vr = SSL_get_verify_result(s->ssl);
+    if (!s->insecure && vr != X509_V_OK) {
+        ERR_clear_error();
+        layer_set_err(l, "certificate verify failed: %s", X509_verify_cert_error_string(vr));
+        layer_log(l, "%s", l->env->err);
+        return T_ERR_VERIFY;
+    }
+    why = ossl_reason(eb, sizeof eb, &code);
+    if (s->below_err) {
+        /* the layer below broke and has said why in env->err */
+    } else if (why && code == SSL_R_WRONG_VERSION_NUMBER) {
+        /* The bytes that came back are no TLS record: most often an HTTP reply. */
+        layer_set_err(l, "%s (is this a plain ws:// port?)", why);
+    } else if (why) {
+        layer_set_err(l, "%s", why);
+    } else {
+        layer_set_err(l, "connection closed");
+    }
+    layer_log(l, "TLS handshake failed: %s", l->env->err);
+    return T_ERR_TLS;
+}
+
+/* ---- I/O ---- */
+
+/* Map a failed SSL_read/SSL_write; *events gets what to wait for. */
+static long io_error(struct tls *s, int r, short *events)
+{
+    char eb[256];
+    const char *why;
+    int saved = errno, code;
+    int e = SSL_get_error(s->ssl, r);
+
+    *events = 0;
+    switch (e) {
+    case SSL_ERROR_WANT_READ:
+        *events = POLLIN;
+        return T_AGAIN;
+    case SSL_ERROR_WANT_WRITE:
+        *events = POLLOUT;
+        return T_AGAIN;
+    case SSL_ERROR_ZERO_RETURN:
+        /* close_notify, or a bare FIN thanks to SSL_OP_IGNORE_UNEXPECTED_EOF */
+        ERR_clear_error();
+        return 0;
+    case SSL_ERROR_SYSCALL:
+        why = ossl_reason(eb, sizeof eb, &code);
+        if (s->below_err) {
+            s->dead = true;
+            return T_ERR_RESET; /* the text is the layer below's */
+        }
+        if (!why && (saved == 0 || s->below_eof)) {
+            /* EOF without close_notify where the option above is unavailable */
+            return 0;
+        }
+        s->dead = true;
+        layer_set_err(&s->base, "%s", why ? why : strerror(saved));
+        return T_ERR_RESET;
+    default:
+        s->dead = true;
+        why = ossl_reason(eb, sizeof eb, &code);
+        layer_set_err(&s->base, "TLS error: %s", why ? why : "unknown");
+        return T_ERR_RESET;
+    }
+}
+
+static long tls_read(struct layer *l, void *p, size_t n)
+{
+    struct tls *s = (struct tls *)l;
+    int k;
+
+    ERR_clear_error();
+    errno = 0;
+    k = SSL_read(s->ssl, p, n > INT_MAX ? INT_MAX : (int)n);
+    if (k > 0) {
+        s->read_events = 0;
+        return k;
+    }
+    return io_error(s, k, &s->read_events);
+}
+
+static long tls_write(struct layer *l, const void *p, size_t n)
+{
+    struct tls *s = (struct tls *)l;
+    long r;
+    int k;
+
+    ERR_clear_error();
+    errno = 0;
+    k = SSL_write(s->ssl, p, n > INT_MAX ? INT_MAX : (int)n);
+    if (k > 0) {
+        s->write_events = 0;
+        return k;
+    }
+    r = io_error(s, k, &s->write_events);
+    if (r == 0) {
+        /* The peer closed the TLS stream: nothing more can be written. */
+        layer_set_err(l, "connection closed by peer");
+        return T_ERR_RESET;
+    }
+    return r;
+}
+
+static bool tls_pending(const struct layer *l)
+{
+    const struct tls *s = (const struct tls *)l;
+
+    return s->ready && SSL_pending(s->ssl) > 0;
+}
+
+static short tls_poll_events(const struct layer *l)
+{
+    const struct tls *s = (const struct tls *)l;
+
+    return s->ready ? (short)(s->read_events | s->write_events) : s->hs_events;
+}
+
+static void tls_shutdown(struct layer *l)
+{
+    struct tls *s = (struct tls *)l;
+
+    if (s->shut || !s->ready)
+        return;
+    s->shut = true;
+    if (!s->dead) {
+        ERR_clear_error();
+        SSL_shutdown(s->ssl); /* one non-blocking attempt; the peer's close_notify is not awaited */
+        ERR_clear_error();
+    }
+    l->below->ops->shutdown(l->below);
+}
+
+static void tls_describe(const struct layer *l, char *out, size_t n)
+{
+    const struct tls *s = (const struct tls *)l;
+
+    snprintf(out, n, "%s", s->ready ? s->info : "TLS handshake");
+}
+
+static void tls_destroy(struct layer *l)
+{
+    struct tls *s = (struct tls *)l;
+
+    if (s->ssl && s->ready && !s->shut && !s->dead) {
+        ERR_clear_error();
+        SSL_shutdown(s->ssl); /* best effort close_notify; the result does not matter now */
+    }
+    SSL_free(s->ssl);
+    SSL_CTX_free(s->ctx);
+    BIO_meth_free(s->meth);
+    ERR_clear_error();
+    free(s->host);
+    free(s);
+}
+
+static const struct layer_ops tls_ops = {
+    .name = "tls",
+    .connect = tls_connect,
+    .read = tls_read,
+    .write = tls_write,
+    .pending = tls_pending,
+    .poll_events = tls_poll_events,
+    .shutdown = tls_shutdown,
+    .describe = tls_describe,
+    .destroy = tls_destroy,
+};
+
+static int ctx_init(struct tls *s, const char *cacert)
+{
+    char eb[256];
+    const char *why;
+    int code;
+
+    s->ctx = SSL_CTX_new(TLS_client_method());
+    /* A fixed type, not BIO_get_new_index(): that index space is small and never recycled. */
+    s->meth = BIO_meth_new(BIO_TYPE_SOURCE_SINK | 0x7e, "wsc layer below");
+    if (!s->ctx || !s->meth || !BIO_meth_set_read(s->meth, bio_read) ||
+        !BIO_meth_set_write(s->meth, bio_write) || !BIO_meth_set_ctrl(s->meth, bio_ctrl) ||
+        !BIO_meth_set_create(s->meth, bio_create)) {
+        ERR_clear_error();
+        layer_set_err(&s->base, "out of memory");
+        return T_ERR_NOMEM;
+    }
+    SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION);
+    SSL_CTX_set_mode(s->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+    SSL_CTX_set_options(s->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
+    if (cacert) {
+        if (SSL_CTX_load_verify_locations(s->ctx, cacert, NULL) != 1) {
+            why = ossl_reason(eb, sizeof eb, &code);
+            layer_set_err(&s->base, "cannot load CA certificates from '%s': %s", cacert,
+                          why ? why : "no certificates found");
+            return T_ERR_CONFIG;
+        }
+    } else if (SSL_CTX_set_default_verify_paths(s->ctx) != 1) {
+        /* Not fatal by itself: verification will fail with a clear reason if it matters. */
+        ERR_clear_error();
+    }
+    SSL_CTX_set_verify(s->ctx, s->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+    return 0;
+}
+
+int tls_new(struct layer **out, struct layer_env *env, struct layer *below, const char *host,
+            const char *cacert, bool insecure)
+{
+    struct tls *s = calloc(1, sizeof *s);
+    int r;
+
+    *out = NULL;
+    if (!s || !(s->host = strdup(host))) {
+        free(s);
+        snprintf(env->err, sizeof env->err, "out of memory");
+        return T_ERR_NOMEM;
+    }
+    s->base.ops = &tls_ops;
+    s->base.env = env;
+    s->base.below = below;
+    s->insecure = insecure;
+    if ((r = ctx_init(s, cacert)) < 0) {
+        tls_destroy(&s->base);
+        return r;
+    }
+    *out = &s->base;
+    return 0;
+}
+
+const char *tls_info(const struct layer *l)
+{
+    return ((const struct tls *)l)->info;
+}
