@@ -4,194 +4,11 @@
  * forked child on 127.0.0.1, using a CA and server certificates made with the openssl CLI into
  * a temporary directory when the suite is built.
  */
-#include "check_transport.h"
+#include "check_tls.h"
 
 #include "layer.h"
 #include "sock.h"
 #include "tls.h"
-
-#include <signal.h>
-#include <sys/wait.h>
-
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-
-/* ---- certificates, made once per run ---- */
-
-static char certdir[64];
-static pid_t creator_pid;
-static bool certs_ok;
-
-static void cert_path(char *out, size_t n, const char *file)
-{
-    snprintf(out, n, "%s/%s", certdir, file);
-}
-
-static void remove_certdir(void)
-{
-    char cmd[128];
-
-    if (getpid() != creator_pid || !certdir[0])
-        return;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", certdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", certdir);
-}
-
-/* CA "wsc Test CA"; good.pem for DNS:localhost + IP:127.0.0.1; other.pem for DNS:other.test. */
-static bool make_certs(void)
-{
-    char cmd[2048];
-    FILE *f;
-    const char *key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-
-    snprintf(certdir, sizeof certdir, "/tmp/wsc-transport-XXXXXX");
-    if (!mkdtemp(certdir))
-        return false;
-    creator_pid = getpid();
-    atexit(remove_certdir);
-
-    snprintf(cmd, sizeof cmd, "%s/good.ext", certdir);
-    if (!(f = fopen(cmd, "w")))
-        return false;
-    fputs("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n", f);
-    fclose(f);
-    snprintf(cmd, sizeof cmd, "%s/other.ext", certdir);
-    if (!(f = fopen(cmd, "w")))
-        return false;
-    fputs("subjectAltName=DNS:other.test\nbasicConstraints=CA:FALSE\n", f);
-    fclose(f);
-
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && exec >openssl.log 2>&1 && "
-             "openssl req -x509 %s -keyout ca.key -out ca.pem -days 2 -subj '/CN=wsc Test CA' "
-             "-addext basicConstraints=critical,CA:TRUE "
-             "-addext keyUsage=critical,keyCertSign,cRLSign && "
-             "openssl req -new %s -keyout good.key -out good.csr -subj /CN=localhost && "
-             "openssl x509 -req -in good.csr -CA ca.pem -CAkey ca.key -set_serial 2 -days 2 "
-             "-extfile good.ext -out good.pem && "
-             "openssl req -new %s -keyout other.key -out other.csr -subj /CN=other.test && "
-             "openssl x509 -req -in other.csr -CA ca.pem -CAkey ca.key -set_serial 3 -days 2 "
-             "-extfile other.ext -out other.pem",
-             certdir, key, key, key);
-    return system(cmd) == 0;
-}
-
-/* ---- the TLS peer: a forked child with OpenSSL's server API ---- */
-
-enum srv_mode {
-    SRV_ECHO,         /* echo until the client's close_notify (exit 0) or anything else (exit 3) */
-    SRV_HANGUP,       /* read the ClientHello, then close the socket */
-    SRV_PLAINTEXT,    /* answer the ClientHello with an HTTP error, as a plain server would */
-    SRV_SEND_100_FIN, /* send 100 bytes in one record, wait for the client's EOF, then a bare FIN */
-    SRV_NOTIFY_ONLY,  /* send close_notify right after the handshake, keep the socket open */
-    SRV_CLOSE_AT_ONCE /* close the socket right after the handshake, without close_notify */
-};
-
-static void server_child(int lfd, const char *name, enum srv_mode mode)
-{
-    char cert[128], key[128], buf[4096];
-    SSL_CTX *ctx;
-    SSL *ssl;
-    int fd, n;
-
-    alarm(5);
-    signal(SIGPIPE, SIG_IGN);
-    fd = accept(lfd, NULL, NULL);
-    if (fd < 0)
-        _exit(10);
-    if (mode == SRV_HANGUP || mode == SRV_PLAINTEXT) {
-        if (read(fd, buf, sizeof buf) <= 0)
-            _exit(11);
-        if (mode == SRV_PLAINTEXT && write(fd, "HTTP/1.1 400 Bad Request\r\n\r\n", 28) < 0)
-            _exit(12);
-        shutdown(fd, SHUT_WR);
-        while (read(fd, buf, sizeof buf) > 0)
-            ;
-        _exit(0);
-    }
-    snprintf(cert, sizeof cert, "%s/%s.pem", certdir, name);
-    snprintf(key, sizeof key, "%s/%s.key", certdir, name);
-    ctx = SSL_CTX_new(TLS_server_method());
-    if (!ctx || SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
-        _exit(13);
-    ssl = SSL_new(ctx);
-    SSL_set_fd(ssl, fd);
-    if (SSL_accept(ssl) != 1)
-        _exit(14);
-    switch (mode) {
-    case SRV_ECHO:
-        while ((n = SSL_read(ssl, buf, sizeof buf)) > 0)
-            if (SSL_write(ssl, buf, n) != n)
-                _exit(15);
-        if (SSL_get_error(ssl, n) != SSL_ERROR_ZERO_RETURN)
-            _exit(3);
-        SSL_shutdown(ssl);
-        _exit(0);
-    case SRV_SEND_100_FIN:
-        memset(buf, 'x', 100);
-        if (SSL_write(ssl, buf, 100) != 100)
-            _exit(16);
-        while (read(fd, buf, sizeof buf) > 0)
-            ;
-        close(fd);
-        _exit(0);
-    case SRV_NOTIFY_ONLY:
-        SSL_shutdown(ssl);
-        while (read(fd, buf, sizeof buf) > 0)
-            ;
-        _exit(0);
-    default:
-        close(fd);
-        _exit(0);
-    }
-}
-
-/* Listen on 127.0.0.1, fork the server, return its pid; *port gets the port. */
-static pid_t start_server(const char *name, enum srv_mode mode, uint16_t *port)
-{
-    int lfd;
-    pid_t pid;
-
-    ck_assert_msg(certs_ok, "certificates could not be made (see %s/openssl.log)", certdir);
-    lfd = loopback_socket(AF_INET, true, port);
-    ck_assert_int_ge(lfd, 0);
-    pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0)
-        server_child(lfd, name, mode);
-    close(lfd);
-    return pid;
-}
-
-/* Wait for the server and return its exit status (-1 when it had to be killed). */
-static int reap(pid_t pid)
-{
-    int st, i;
-
-    for (i = 0; i < 300; i++) {
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        usleep(10000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-    return -1;
-}
-
-/* Connect a TLS transport to a fresh server; returns drive()'s result. */
-static int tls_attempt(const char *host, const char *srv_cert, enum srv_mode mode, bool cacert,
-                       bool insecure, struct transport **out, pid_t *pid)
-{
-    char ca[128];
-    uint16_t port;
-
-    cert_path(ca, sizeof ca, "ca.pem");
-    *pid = start_server(srv_cert, mode, &port);
-    *out = new_transport(host, port, true, cacert ? ca : NULL, insecure);
-    return drive(*out);
-}
 
 /* ---- tests ---- */
 
@@ -301,24 +118,184 @@ START_TEST(progress_tls_server_hangs_up_in_handshake_is_tls_error)
 
     ck_assert_int_eq(tls_attempt("localhost", "good", SRV_HANGUP, true, false, &t, &pid),
                      T_ERR_TLS);
-    ck_assert_msg(strncmp(transport_error(t), "TLS handshake failed: ", 22) == 0, "got '%s'",
-                  transport_error(t));
+    ck_assert_str_eq(transport_error(t), "connection closed");
+    ck_assert_ptr_nonnull(strstr(logbuf, "TLS handshake failed: connection closed\n"));
     transport_free(t);
     reap(pid);
 }
 END_TEST
 
-START_TEST(progress_tls_to_plain_server_is_tls_error)
+/* Defect 9: the reason once (the caller adds "TLS handshake failed: "), with a hint that the
+ * port speaks plain ws://. */
+START_TEST(progress_tls_to_plain_server_hints_at_ws_port)
+{
+    struct transport *t;
+    pid_t pid;
+    const char *once;
+
+    ck_assert_int_eq(tls_attempt("localhost", "good", SRV_PLAINTEXT, true, false, &t, &pid),
+                     T_ERR_TLS);
+    ck_assert_str_eq(transport_error(t), "wrong version number (is this a plain ws:// port?)");
+    once = strstr(logbuf, "TLS handshake failed: wrong version number (is this a plain ws:// "
+                          "port?)\n");
+    ck_assert_ptr_nonnull(once);
+    ck_assert_ptr_null(strstr(once + 1, "TLS handshake failed"));
+    transport_free(t);
+    reap(pid);
+}
+END_TEST
+
+START_TEST(progress_tls_reset_in_handshake_keeps_the_sockets_reason)
 {
     struct transport *t;
     pid_t pid;
 
-    ck_assert_int_eq(tls_attempt("localhost", "good", SRV_PLAINTEXT, true, false, &t, &pid),
-                     T_ERR_TLS);
-    ck_assert_msg(strncmp(transport_error(t), "TLS handshake failed: ", 22) == 0, "got '%s'",
-                  transport_error(t));
+    ck_assert_int_eq(tls_attempt("localhost", "good", SRV_RESET, true, false, &t, &pid), T_ERR_TLS);
+    ck_assert_str_eq(transport_error(t), "Connection reset by peer");
     transport_free(t);
     reap(pid);
+}
+END_TEST
+
+START_TEST(describe_tls_stack_names_both_layers)
+{
+    char want[64], got[512];
+    struct transport *t;
+    pid_t pid;
+
+    ck_assert_int_eq(tls_attempt("127.0.0.1", "good", SRV_ECHO, true, false, &t, &pid), 1);
+    transport_describe(t, got, sizeof got);
+    snprintf(want, sizeof want, "TCP %s | TLSv1.", transport_peer(t));
+    ck_assert_msg(strncmp(got, want, strlen(want)) == 0, "got '%s'", got);
+    ck_assert_ptr_nonnull(strstr(got, transport_tls_info(t)));
+    transport_free(t);
+    reap(pid);
+}
+END_TEST
+
+/* ---- the TLS layer over a layer of the test's own (where a proxy will go) ---- */
+
+struct counter {
+    struct layer base;
+    long in, out; /* bytes that went through */
+};
+
+static int counter_connect(struct layer *l, short revents)
+{
+    (void)l, (void)revents;
+    return 1;
+}
+
+static long counter_read(struct layer *l, void *p, size_t n)
+{
+    long r = l->below->ops->read(l->below, p, n);
+    if (r > 0)
+        ((struct counter *)l)->in += r;
+    return r;
+}
+
+static long counter_write(struct layer *l, const void *p, size_t n)
+{
+    long r = l->below->ops->write(l->below, p, n);
+    if (r > 0)
+        ((struct counter *)l)->out += r;
+    return r;
+}
+
+static bool counter_pending(const struct layer *l)
+{
+    (void)l;
+    return false;
+}
+
+static short counter_poll_events(const struct layer *l)
+{
+    (void)l;
+    return 0;
+}
+
+static void counter_shutdown(struct layer *l)
+{
+    l->below->ops->shutdown(l->below);
+}
+
+static void counter_describe(const struct layer *l, char *out, size_t n)
+{
+    (void)l;
+    snprintf(out, n, "counter");
+}
+
+static void counter_destroy(struct layer *l)
+{
+    (void)l; /* lives on the test's stack */
+}
+
+static const struct layer_ops counter_ops = {
+    .name = "counter",
+    .connect = counter_connect,
+    .read = counter_read,
+    .write = counter_write,
+    .pending = counter_pending,
+    .poll_events = counter_poll_events,
+    .shutdown = counter_shutdown,
+    .describe = counter_describe,
+    .destroy = counter_destroy,
+};
+
+/* Connect one layer, polling the bottom's fd for what the layers ask. */
+static int connect_layer(struct layer *l, struct layer *bottom, struct layer *top)
+{
+    struct timespec deadline;
+    short revents = 0;
+    int r;
+
+    deadline_in(&deadline, TIMEOUT_MS);
+    while ((r = l->ops->connect(l, revents)) == 0) {
+        struct pollfd p = {
+            .fd = sock_fd(bottom),
+            .events = (short)(bottom->ops->poll_events(bottom) | top->ops->poll_events(top))};
+        if (ms_left(&deadline) <= 0)
+            return TIMED_OUT;
+        ck_assert_int_ne(p.events, 0);
+        poll(&p, 1, (int)ms_left(&deadline));
+        revents = p.revents;
+    }
+    return r;
+}
+
+START_TEST(tls_layer_runs_over_any_layer_below)
+{
+    struct layer_env env = {.log = log_line};
+    struct counter c = {.base = {.ops = &counter_ops, .env = &env}};
+    struct layer *sock, *tls;
+    char ca[128], buf[8];
+    uint16_t port;
+    pid_t pid = start_server("good", SRV_ECHO, &port);
+    long r;
+
+    cert_path(ca, sizeof ca, "ca.pem");
+    sock = sock_new_tcp(&env, "127.0.0.1", port);
+    ck_assert_ptr_nonnull(sock);
+    c.base.below = sock;
+    ck_assert_int_eq(tls_new(&tls, &env, &c.base, "localhost", ca, false), 0);
+    ck_assert_int_eq(connect_layer(sock, sock, tls), 1);
+    ck_assert_int_eq(connect_layer(tls, sock, tls), 1);
+    ck_assert_msg(c.in > 100 && c.out > 100, "handshake bytes through the layer below: %ld/%ld",
+                  c.in, c.out);
+    ck_assert_ptr_nonnull(strstr(tls_info(tls), "subject CN=localhost"));
+
+    ck_assert_int_eq(tls->ops->write(tls, "ping", 4), 4);
+    for (r = T_AGAIN; r == T_AGAIN;) {
+        struct pollfd p = {.fd = sock_fd(sock), .events = POLLIN};
+        ck_assert_int_eq(poll(&p, 1, TIMEOUT_MS), 1);
+        r = tls->ops->read(tls, buf, sizeof buf);
+    }
+    ck_assert_int_eq(r, 4);
+    ck_assert_int_eq(memcmp(buf, "ping", 4), 0);
+    tls->ops->shutdown(tls); /* close_notify, then down through the counter to the socket */
+    ck_assert_int_eq(reap(pid), 0);
+    tls->ops->destroy(tls);
+    sock->ops->destroy(sock);
 }
 END_TEST
 
@@ -441,3 +418,56 @@ START_TEST(shutdown_tls_sends_close_notify)
 }
 END_TEST
 
+static Suite *tls_suite(void)
+{
+    Suite *s = suite_create("tls");
+    TCase *tc;
+
+    certs_ok = make_certs();
+
+    tc = tcase_create("transport_start");
+    tcase_add_test(tc, start_unreadable_cacert_is_config_error);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("transport_progress");
+    tcase_add_test(tc, progress_tls_verified_with_cacert);
+    tcase_add_test(tc, progress_tls_verified_ip_literal);
+    tcase_add_test(tc, progress_tls_system_store_rejects_test_ca);
+    tcase_add_test(tc, progress_tls_wrong_host_name_is_verify_error);
+    tcase_add_test(tc, progress_tls_wrong_ip_is_verify_error);
+    tcase_add_test(tc, progress_tls_insecure_accepts_wrong_name_and_unknown_ca);
+    tcase_add_test(tc, progress_tls_server_hangs_up_in_handshake_is_tls_error);
+    tcase_add_test(tc, progress_tls_to_plain_server_hints_at_ws_port);
+    tcase_add_test(tc, progress_tls_reset_in_handshake_keeps_the_sockets_reason);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("transport_read");
+    tcase_add_test(tc, read_tls_echo_roundtrip_large);
+    tcase_add_test(tc, read_tls_fin_without_close_notify_is_eof);
+    tcase_add_test(tc, read_tls_close_notify_is_eof);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("transport_write");
+    tcase_add_test(tc, write_tls_after_peer_close_is_reset_not_sigpipe);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("transport_has_pending");
+    tcase_add_test(tc, has_pending_after_partial_tls_read);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("transport_shutdown");
+    tcase_add_test(tc, shutdown_tls_sends_close_notify);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("transport_describe");
+    tcase_add_test(tc, describe_tls_stack_names_both_layers);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("tls_layer");
+    tcase_add_test(tc, tls_layer_runs_over_any_layer_below);
+    suite_add_tcase(s, tc);
+
+    return s;
+}
+
+CHECK_MAIN(tls_suite)
