@@ -65,10 +65,19 @@ expect_err_matches 'verif|certificate|issuer'
 expect_out ''
 t_end
 
-t_begin "tls: wss to a plain-text server -> 35 (TLS handshake failed)"
+t_begin "tls: wss to a plain-text server -> 35, said once, with a hint at ws://"
 wsc_run -k --count 1 "wss://127.0.0.1:$PLAIN/echo" < <(printf 'x\n')
 expect_rc 35
-expect_err_contains "wsc: "
+expect_err_contains "wsc: TLS handshake failed: wrong version number (is this a plain ws:// port?)"
+expect_that '[ "$(grep -o "TLS handshake failed" "$ERR" | wc -l)" = 1 ]' \
+	"'TLS handshake failed' repeated: $(cat "$ERR")"
+t_end
+
+t_begin "tls: -v on a plain-text server: no line repeats 'TLS handshake failed'"
+wsc_run -v -k --count 1 "wss://127.0.0.1:$PLAIN/echo" < <(printf 'x\n')
+expect_rc 35
+expect_err_lacks "TLS handshake failed: TLS handshake failed"
+expect_err_contains "(is this a plain ws:// port?)"
 t_end
 
 t_begin "tls: --cacert with a missing file -> error, not success"
