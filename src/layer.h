@@ -58,7 +58,7 @@ struct layer {
     bool connected; /* set by the transport when connect() returned 1 */
 };
 
-/* For layers: log a line / set env->err (both printf-style; in transport.c). */
+/* For layers: log a line through env->log / set env->err (both printf-style). */
 void layer_log(const struct layer *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void layer_set_err(const struct layer *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -15,7 +15,6 @@
  */
 #include "transport.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,28 +49,6 @@ struct transport {
 
     struct layer_env env; /* log callback and the error text */
 };
-
-void layer_log(const struct layer *l, const char *fmt, ...)
-{
-    char line[640];
-    va_list ap;
-
-    if (!l->env->log)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    l->env->log(l->env->ud, line);
-}
-
-void layer_set_err(const struct layer *l, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(l->env->err, sizeof l->env->err, fmt, ap);
-    va_end(ap);
-}
 
 static int fail(struct transport *t, int code)
 {
