@@ -54,7 +54,9 @@ static const struct {
     {{"-q"}, NULL, 2, "no URL"},
     {{"--port", "81"}, NULL, 2, NULL},
     /* bad URLs are exit 3, naming the URL */
-    {{"http://h/"}, NULL, 3, "http://h/"},
+    {{"ftp://h/"}, NULL, 3, "ftp://h/"},
+    {{"http://h/"}, NULL, CLI_OK, NULL},
+    {{"ws://h:0/"}, NULL, 3, "port"},
     {{"ws://h/#frag"}, NULL, 3, "ws://h/#frag"},
     {{"ws://h:65536/"}, NULL, 3, NULL},
     /* two URLs */
