@@ -136,9 +136,10 @@ same_set "--help pairs short options as the table does" "$tmp/help.pairs" \
 awk -F'\t' '{ print $2, ($4 == "-" ? "flag" : "arg") }' "$tmp/dump" | sort -u >"$tmp/table.args"
 # "--long v1 v2 ..." lines, values sorted: sorted_values <<< "--long v2 v1".
 sorted_values() {
-    local long rest
+    local long rest v
     while read -r long rest; do
-        [ -n "$long" ] && echo "$long $(printf '%s\n' $rest | sort | tr '\n' ' ' | sed 's/ $//')"
+        read -ra v <<<"$rest"
+        [ -n "$long" ] && echo "$long $(printf '%s\n' "${v[@]}" | sort | tr '\n' ' ' | sed 's/ $//')"
     done | sort -u
 }
 awk -F'\t' '$5 != "-" { print $2, $5 }' "$tmp/dump" | sorted_values >"$tmp/table.values"
