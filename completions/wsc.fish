@@ -5,7 +5,8 @@
 #   complete -c wsc [-s X] -l LONG -x -d '...'              a value with nothing to offer
 #   complete -c wsc [-s X] -l LONG -x -a 'a b c' -d '...'   one of the listed words
 #   complete -c wsc [-s X] -l LONG -r -F -d '...'           a file name
-# tests/it_docs.sh checks these lines against "wsc --help", the man page and the other completions.
+# tests/it_docs.sh checks these lines against wsc's option table (wsc --dump-options), the man
+# page and the other completions.
 
 # The operand is a URL: no file names.
 complete -c wsc -f
