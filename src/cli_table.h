@@ -4,6 +4,11 @@
  * One row per option (struct cli_opt): its names, argument type, the struct options field it
  * fills, default, help group and text. cli.c parses and stores by type; cli_table.c holds the
  * rows, the few handlers of CLI_CUSTOM rows, --help and --dump-options.
+ *
+ * Adding an option: its field in struct options (cli.h) and one row in cli_table.c; parsing,
+ * its default, --help, --dump-options and the docs test (tests/it_docs.sh) follow, and
+ * tests/check_cli_types.c tests it by its type. Then document it in man/wsc.1, the three
+ * completions and README.md: it_docs.sh fails until they agree with the row.
  */
 #ifndef WSC_CLI_TABLE_H
 #define WSC_CLI_TABLE_H
@@ -27,7 +32,8 @@ enum cli_type {
     CLI_COUNT,    /* long, .min to 2147483647 */
     CLI_ENUM,     /* int: the index of the argument in .values ("a|b|c") */
     CLI_LIST,     /* repeatable: const char *[CLI_MAX_LIST] at .off, size_t count at .off_n */
-    CLI_CUSTOM,   /* .custom handles it; with no handler the value is kept for the final step */
+    CLI_CUSTOM,   /* .custom handles it; with none, the value is only kept (st->value) for
+                   * cli.c's final step: the URL fields and the credentials */
 };
 
 enum {

@@ -1,7 +1,7 @@
-/* Unit tests for cli's option table (cli_table.h): every row of every argument type is parsed
- * with valid, invalid and boundary values through cli_parse(), so a new row is tested by being
- * added; the rows agree with --help and --dump-options; and no error message ever shows a
- * secret planted anywhere in argv. */
+/* Unit tests for cli's option table (cli_table.h) and number parsers: every row of every argument
+ * type is parsed with valid, invalid and boundary values through cli_parse(), so a new row is
+ * tested by being added; the rows agree with --help and --dump-options; and no error message ever
+ * shows a secret planted anywhere in argv. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +293,114 @@ START_TEST(dump_options_is_returned_not_printed)
 }
 END_TEST
 
+/* --- cli_parse_seconds --- */
+
+static const struct {
+    const char *in;
+    bool allow_m1;
+    int rc;
+    double want;
+} seconds_table[] = {
+    {"2", false, 0, 2},
+    {"0", false, 0, 0},
+    {"0.5", false, 0, 0.5},
+    {".25", false, 0, 0.25},
+    {"10.", false, 0, 10},
+    {"31536000", false, 0, 31536000},
+    {"-1", true, 0, -1},
+    {"-1", false, -1, 0},
+    {"-2", true, -1, 0},
+    {"-0.5", true, -1, 0},
+    {"-1.0", false, -1, 0},
+    {"", false, -1, 0},
+    {"", true, -1, 0},
+    {"x", false, -1, 0},
+    {"2s", false, -1, 0},
+    {"1,5", false, -1, 0},
+    {"inf", false, -1, 0},
+    {"nan", false, -1, 0},
+    {"1e999", false, -1, 0},
+    /* more than a year is a typo */
+    {"31536001", false, -1, 0},
+};
+
+START_TEST(parse_seconds_table)
+{
+    double got = -12345;
+    int rc = cli_parse_seconds(seconds_table[_i].in, seconds_table[_i].allow_m1, &got);
+    ck_assert_msg(rc == seconds_table[_i].rc, "\"%s\" (allow -1: %d): returned %d, want %d",
+                  seconds_table[_i].in, seconds_table[_i].allow_m1, rc, seconds_table[_i].rc);
+    if (rc == 0)
+        ck_assert_msg(got == seconds_table[_i].want, "\"%s\": got %g, want %g",
+                      seconds_table[_i].in, got, seconds_table[_i].want);
+}
+END_TEST
+
+START_TEST(parse_seconds_null_is_an_error)
+{
+    double got = 7;
+    ck_assert_int_eq(cli_parse_seconds(NULL, true, &got), -1);
+    ck_assert_double_eq(got, 7);
+}
+END_TEST
+
+/* --- cli_parse_size --- */
+
+static const struct {
+    const char *in;
+    int rc;
+    uint64_t want;
+} size_table[] = {
+    {"0", 0, 0},
+    {"1", 0, 1},
+    {"1048576", 0, 1048576},
+    {"1K", 0, 1024},
+    {"1k", 0, 1024},
+    {"16M", 0, 16777216},
+    {"16m", 0, 16777216},
+    {"1G", 0, 1073741824},
+    {"4g", 0, 4294967296ull},
+    {"18446744073709551615", 0, UINT64_MAX},
+    {"17179869183G", 0, 17179869183ull << 30},
+    /* overflow */
+    {"18446744073709551616", -1, 0},
+    {"17179869184G", -1, 0},
+    {"18014398509481984K", -1, 0},
+    /* malformed */
+    {"", -1, 0},
+    {"K", -1, 0},
+    {"-1", -1, 0},
+    {"+1", -1, 0},
+    {" 1", -1, 0},
+    {"1 ", -1, 0},
+    {"1.5M", -1, 0},
+    {"1T", -1, 0},
+    {"1MB", -1, 0},
+    {"1KK", -1, 0},
+    {"0x10", -1, 0},
+};
+
+START_TEST(parse_size_table)
+{
+    uint64_t got = 12345;
+    int rc = cli_parse_size(size_table[_i].in, &got);
+    ck_assert_msg(rc == size_table[_i].rc, "\"%s\": returned %d, want %d", size_table[_i].in, rc,
+                  size_table[_i].rc);
+    if (rc == 0)
+        ck_assert_msg(got == size_table[_i].want, "\"%s\": got %llu, want %llu", size_table[_i].in,
+                      (unsigned long long)got, (unsigned long long)size_table[_i].want);
+    else
+        ck_assert_msg(got == 12345, "\"%s\": *out written on error", size_table[_i].in);
+}
+END_TEST
+
+START_TEST(parse_size_null_is_an_error)
+{
+    uint64_t got = 0;
+    ck_assert_int_eq(cli_parse_size(NULL, &got), -1);
+}
+END_TEST
+
 /* --- secrets never reach an error message --- */
 
 #define SECRET "hunter2SECRET"
@@ -420,6 +528,16 @@ static Suite *cli_types_suite(void)
     tcase_add_loop_test(tc, every_default_is_in_the_help_text, 0, (int)cli_noptions);
     tcase_add_loop_test(tc, every_row_in_help_and_dump, 0, (int)cli_noptions);
     tcase_add_test(tc, dump_options_is_returned_not_printed);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("cli_parse_seconds");
+    tcase_add_loop_test(tc, parse_seconds_table, 0, NROWS(seconds_table));
+    tcase_add_test(tc, parse_seconds_null_is_an_error);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("cli_parse_size");
+    tcase_add_loop_test(tc, parse_size_table, 0, NROWS(size_table));
+    tcase_add_test(tc, parse_size_null_is_an_error);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("cli_parse_secrets");
