@@ -7,7 +7,8 @@
 #   host         a host name
 #   file         a file name
 #   words:A B C  one of the listed words
-# tests/it_docs.sh checks the table against "wsc --help", the man page and the other completions.
+# tests/it_docs.sh checks the table against wsc's option table (wsc --dump-options), the man page
+# and the other completions.
 
 _wsc_options()
 {

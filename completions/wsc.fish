@@ -5,7 +5,8 @@
 #   complete -c wsc [-s X] -l LONG -x -d '...'              a value with nothing to offer
 #   complete -c wsc [-s X] -l LONG -x -a 'a b c' -d '...'   one of the listed words
 #   complete -c wsc [-s X] -l LONG -r -F -d '...'           a file name
-# tests/it_docs.sh checks these lines against "wsc --help", the man page and the other completions.
+# tests/it_docs.sh checks these lines against wsc's option table (wsc --dump-options), the man
+# page and the other completions.
 
 # The operand is a URL: no file names.
 complete -c wsc -f
@@ -34,12 +35,12 @@ complete -c wsc -s b -l binary -d 'Send input lines as binary messages'
 complete -c wsc -s 0 -l null -d 'NUL-delimited input and output'
 complete -c wsc -s x -l execute -x -d 'Send a message first (repeatable)'
 complete -c wsc -s w -l wait -x -d 'Seconds to keep receiving after EOF (-1 = until close)'
-complete -c wsc -l binary-format -x -a 'hex base64 raw' -d 'How binary messages are written (default raw)'
+complete -c wsc -l binary-format -x -a 'hex base64 raw' -d 'How binary messages are written (default raw, not separated)'
 complete -c wsc -l json -d 'One JSON object per line per message and event'
 complete -c wsc -s m -l match -x -d 'Only messages containing STRING'
 complete -c wsc -s n -l count -x -d 'Exit 0 once N messages were written'
 complete -c wsc -s P -l show-ping-pong -d 'Show pings and pongs received'
-complete -c wsc -l timestamps -d 'Prefix interactive output with the time'
+complete -c wsc -l timestamps -d 'Prefix REPL, log and error lines with the time'
 complete -c wsc -l color -x -a 'auto always never' -d 'When to use colour (default auto)'
 complete -c wsc -l no-history -d 'Do not load or save the interactive history'
 complete -c wsc -l timeout -x -d 'Overall deadline in seconds'

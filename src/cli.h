@@ -1,9 +1,16 @@
 /*
- * cli - the command line: one option table that drives getopt_long(), --help, and the tests that
- * keep the man page and completions in step with it.
+ * cli - the command line: one option table that drives getopt_long(), --help, the hidden
+ * --dump-options listing and, through it, the tests that keep the man page and completions in
+ * step with it.
+ *
+ * Each option is one row (struct cli_opt in cli.c's table): names, argument type, the field of
+ * struct options it fills (offsetof), its default, help group and text. Typed options are parsed
+ * and stored generically; only the URL fields, credentials, -q/-v, --reconnect-delay and
+ * help/version have a small handler. Adding an option is one row (plus its field here).
  *
  * cli_parse() never prints or exits: it fills struct options or returns the exit code with a
- * one-line message, so option parsing is testable table by table.
+ * one-line message, so option parsing is testable table by table. No message ever shows a
+ * secret: URL passwords, --auth/--bearer values and anything that may be one are redacted.
  */
 #ifndef WSC_CLI_H
 #define WSC_CLI_H
@@ -21,7 +28,7 @@ enum color_mode { COLOR_AUTO = 0, COLOR_ALWAYS, COLOR_NEVER };
 #define CLI_MAX_LIST 64 /* -s, -H, -x may each be given this many times */
 
 struct options {
-    struct url url; /* from URL or the seed's --host/--port/--path/--protocol */
+    struct url url; /* from URL or --host/--port/--path/--protocol */
     const char *subprotocols[CLI_MAX_LIST];
     size_t nsubprotocols;
     const char *headers[CLI_MAX_LIST];
@@ -64,6 +71,7 @@ enum cli_result {
     CLI_OK = 0,
     CLI_HELP = -1,    /* --help: print cli_usage() and exit 0 */
     CLI_VERSION = -2, /* --version */
+    CLI_DUMP = -3,    /* hidden --dump-options: print cli_dump_options() and exit 0 */
     /* positive values are exit codes (2 usage, 3 bad URL) */
 };
 
@@ -78,6 +86,14 @@ void cli_free(struct options *o);
 
 /* Print --help. */
 void cli_usage(FILE *f);
+
+/*
+ * Print the option table for tests/it_docs.sh, one visible option a line, tab-separated:
+ * short option ("-s" or "-"), long option ("--subprotocol"), type (flag, string, seconds,
+ * seconds|-1, bytes, count, enum, list, custom), argument name ("-" for flags) and the values
+ * the argument takes, space-separated ("-" when any).
+ */
+void cli_dump_options(FILE *f);
 
 /* Parse a number of seconds ("2", "0.5"); allow_negative_one admits "-1". 0 or -1 on error. */
 int cli_parse_seconds(const char *s, bool allow_negative_one, double *out);

@@ -60,7 +60,10 @@ char *log_time(char *buf, size_t n, bool iso)
 static void emit(enum log_level level, const char *text)
 {
     char line[4096];
-    if (level == LOG_ERROR) {
+    if (level == LOG_ERROR && log_timestamps) {
+        char ts[32];
+        snprintf(line, sizeof line, "[%s] wsc: %s", log_time(ts, sizeof ts, false), text);
+    } else if (level == LOG_ERROR) {
         snprintf(line, sizeof line, "wsc: %s", text);
     } else if (log_timestamps || log_verbosity >= 1) {
         char ts[32];

@@ -16,7 +16,8 @@
 
 enum log_level { LOG_ERROR = 0, LOG_NOTE = 1, LOG_VERBOSE = 2, LOG_DEBUG = 3 };
 
-/* verbosity: -1 quiet (errors only), 0 normal, 1 -v, 2 -vv. timestamps: prefix every line. */
+/* verbosity: -1 quiet (errors only), 0 normal, 1 -v, 2 -vv. timestamps (--timestamps): prefix
+ * every line, errors included, with "[HH:MM:SS.mmm] " (-v alone prefixes all but errors). */
 void log_init(int verbosity, bool log_comms, bool timestamps);
 /* Replace the line writer (NULL restores stderr). line has no trailing newline. */
 void log_set_writer(void (*writer)(enum log_level level, const char *line));
@@ -24,7 +25,7 @@ void log_set_writer(void (*writer)(enum log_level level, const char *line));
 bool log_enabled(enum log_level level);
 bool log_comms_enabled(void);
 
-/* "wsc: ..." on stderr, always. */
+/* "wsc: ..." on stderr, always ("[HH:MM:SS.mmm] wsc: ..." with timestamps). */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Informational lines: shown unless -q (LOG_NOTE) or only with -v (LOG_VERBOSE). */
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

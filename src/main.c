@@ -27,6 +27,11 @@ int main(int argc, char **argv)
         cli_free(&o);
         return fflush(stdout) == 0 ? EXIT_OK : EXIT_WRITE;
     }
+    if (rc == CLI_DUMP) {
+        cli_dump_options(stdout);
+        cli_free(&o);
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_WRITE;
+    }
     if (rc != CLI_OK) {
         fprintf(stderr, "wsc: %s\n", err);
         cli_free(&o);

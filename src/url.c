@@ -1,10 +1,13 @@
 /*
- * url - ws:// and wss:// URLs (RFC 6455 §3, RFC 3986 §3) and the seed's separate
- * host/port/path/protocol fields; see url.h.
+ * url - ws:// and wss:// URLs (RFC 6455 §3, RFC 3986 §3) and the separate
+ * host/port/path/protocol fields of --host/--port/--path/--protocol; see url.h.
  *
  * Deliberate choices:
- * - Port 0 (":0" in a URL, like --port 0) means the scheme's default port; an empty port
- *   (":" alone) also means the default.
+ * - Port 0 in a URL (":0") is refused: nothing listens there, and taking it as the default
+ *   port would connect somewhere the user did not name. An empty port (":" alone, RFC 3986
+ *   §3.2.3) means the default; so does --port 0 (the separate field's "not set").
+ * - http:// and https:// are taken as ws:// and wss:// (as wscat does): the WebSocket
+ *   handshake is an HTTP request to the same host, port and resource (RFC 6455 §3).
  * - A host made only of digits and dots must be a dotted-quad IPv4 address.
  * - IPv6 zone identifiers ("[fe80::1%eth0]") are refused.
  * - The resource is copied byte for byte; wsc does not normalise or re-encode it.
@@ -181,8 +184,14 @@ int url_parse(const char *s, struct url *u, const char **why)
     } else if (strncasecmp(s, "wss://", 6) == 0) {
         u->tls = true;
         p = s + 6;
+    } else if (strncasecmp(s, "http://", 7) == 0) {
+        p = s + 7;
+    } else if (strncasecmp(s, "https://", 8) == 0) {
+        u->tls = true;
+        p = s + 8;
     } else {
-        return url_fail(u, URL_ERR_SCHEME, "the URL must start with ws:// or wss://", why);
+        return url_fail(u, URL_ERR_SCHEME,
+                        "the URL must start with ws:// or wss:// (or http://, https://)", why);
     }
 
     for (const char *q = s; *q != '\0'; q++) {
@@ -246,19 +255,17 @@ int url_parse(const char *s, struct url *u, const char **why)
     if (u->host == NULL)
         return url_fail(u, URL_ERR_NOMEM, "out of memory", why);
 
-    /* port: ":" alone and ":0" both mean the default */
+    /* port: ":" alone means the default; ":0" is refused */
     u->port = url_default_port(u->tls);
     if (hend < aend) {
         const char *ps = hend + 1;
         size_t plen = (size_t)(aend - ps);
         uint16_t port;
         if (plen > 0) {
-            if (url_parse_port(ps, plen, &port) < 0)
-                return url_fail(u, URL_ERR_PORT, "the port must be a number from 0 to 65535", why);
-            if (port != 0) {
-                u->port = port;
-                u->port_given = true;
-            }
+            if (url_parse_port(ps, plen, &port) < 0 || port == 0)
+                return url_fail(u, URL_ERR_PORT, "the port must be a number from 1 to 65535", why);
+            u->port = port;
+            u->port_given = true;
         }
     }
 

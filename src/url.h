@@ -1,5 +1,6 @@
 /*
- * url - ws:// and wss:// URLs (RFC 6455 §3) and the seed's Hostname/Port/Path/Protocol fields.
+ * url - ws:// and wss:// URLs (RFC 6455 §3; http:// and https:// are taken as ws:// and wss://)
+ * and the separate host/port/path/protocol fields of --host/--port/--path/--protocol.
  *
  * The path and query are kept byte for byte as given (an empty path becomes "/"). A host in
  * brackets is an IPv6 literal. userinfo ("user:pass@") is percent-decoded for Basic auth.
@@ -24,9 +25,9 @@ struct url {
 
 enum url_error {
     URL_OK = 0,
-    URL_ERR_SCHEME = -1,   /* not ws:// or wss:// */
+    URL_ERR_SCHEME = -1,   /* not ws://, wss://, http:// or https:// */
     URL_ERR_HOST = -2,     /* empty or malformed host */
-    URL_ERR_PORT = -3,     /* not a number in 0..65535 */
+    URL_ERR_PORT = -3,     /* not a number in 1..65535 (":0" is refused; ":" is the default) */
     URL_ERR_FRAGMENT = -4, /* contains '#' */
     URL_ERR_SYNTAX = -5,   /* anything else (bad percent-encoding, control bytes, spaces) */
     URL_ERR_NOMEM = -6,
@@ -44,7 +45,7 @@ enum url_error {
 int url_parse(const char *s, struct url *u, const char **why);
 
 /*
- * Build *u from the seed's fields: host (required; may be a bracketed or bare IPv6 literal),
+ * Build *u from the separate fields: host (required; may be a bracketed or bare IPv6 literal),
  * port (NULL or "0" = default), path (NULL = "/"; a missing leading '/' is added), protocol
  * (NULL = "ws"; "ws" or "wss", case-insensitive). Same error contract as url_parse().
  */

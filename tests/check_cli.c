@@ -1,5 +1,5 @@
-/* Unit tests for cli: table-driven cli_parse() return codes, messages and fields, and the
- * cli_parse_seconds() / cli_parse_size() number parsers. */
+/* Unit tests for cli: table-driven cli_parse() return codes, messages and fields (the number
+ * parsers and the per-type tests of every option row are in check_cli_types.c). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +54,9 @@ static const struct {
     {{"-q"}, NULL, 2, "no URL"},
     {{"--port", "81"}, NULL, 2, NULL},
     /* bad URLs are exit 3, naming the URL */
-    {{"http://h/"}, NULL, 3, "http://h/"},
+    {{"ftp://h/"}, NULL, 3, "ftp://h/"},
+    {{"http://h/"}, NULL, CLI_OK, NULL},
+    {{"ws://h:0/"}, NULL, 3, "port"},
     {{"ws://h/#frag"}, NULL, 3, "ws://h/#frag"},
     {{"ws://h:65536/"}, NULL, 3, NULL},
     /* two URLs */
@@ -564,114 +566,6 @@ START_TEST(usage_lists_every_long_option_used_here)
 }
 END_TEST
 
-/* --- cli_parse_seconds --- */
-
-static const struct {
-    const char *in;
-    bool allow_m1;
-    int rc;
-    double want;
-} seconds_table[] = {
-    {"2", false, 0, 2},
-    {"0", false, 0, 0},
-    {"0.5", false, 0, 0.5},
-    {".25", false, 0, 0.25},
-    {"10.", false, 0, 10},
-    {"31536000", false, 0, 31536000},
-    {"-1", true, 0, -1},
-    {"-1", false, -1, 0},
-    {"-2", true, -1, 0},
-    {"-0.5", true, -1, 0},
-    {"-1.0", false, -1, 0},
-    {"", false, -1, 0},
-    {"", true, -1, 0},
-    {"x", false, -1, 0},
-    {"2s", false, -1, 0},
-    {"1,5", false, -1, 0},
-    {"inf", false, -1, 0},
-    {"nan", false, -1, 0},
-    {"1e999", false, -1, 0},
-    /* more than a year is a typo */
-    {"31536001", false, -1, 0},
-};
-
-START_TEST(parse_seconds_table)
-{
-    double got = -12345;
-    int rc = cli_parse_seconds(seconds_table[_i].in, seconds_table[_i].allow_m1, &got);
-    ck_assert_msg(rc == seconds_table[_i].rc, "\"%s\" (allow -1: %d): returned %d, want %d",
-                  seconds_table[_i].in, seconds_table[_i].allow_m1, rc, seconds_table[_i].rc);
-    if (rc == 0)
-        ck_assert_msg(got == seconds_table[_i].want, "\"%s\": got %g, want %g",
-                      seconds_table[_i].in, got, seconds_table[_i].want);
-}
-END_TEST
-
-START_TEST(parse_seconds_null_is_an_error)
-{
-    double got = 7;
-    ck_assert_int_eq(cli_parse_seconds(NULL, true, &got), -1);
-    ck_assert_double_eq(got, 7);
-}
-END_TEST
-
-/* --- cli_parse_size --- */
-
-static const struct {
-    const char *in;
-    int rc;
-    uint64_t want;
-} size_table[] = {
-    {"0", 0, 0},
-    {"1", 0, 1},
-    {"1048576", 0, 1048576},
-    {"1K", 0, 1024},
-    {"1k", 0, 1024},
-    {"16M", 0, 16777216},
-    {"16m", 0, 16777216},
-    {"1G", 0, 1073741824},
-    {"4g", 0, 4294967296ull},
-    {"18446744073709551615", 0, UINT64_MAX},
-    {"17179869183G", 0, 17179869183ull << 30},
-    /* overflow */
-    {"18446744073709551616", -1, 0},
-    {"17179869184G", -1, 0},
-    {"18014398509481984K", -1, 0},
-    /* malformed */
-    {"", -1, 0},
-    {"K", -1, 0},
-    {"-1", -1, 0},
-    {"+1", -1, 0},
-    {" 1", -1, 0},
-    {"1 ", -1, 0},
-    {"1.5M", -1, 0},
-    {"1T", -1, 0},
-    {"1MB", -1, 0},
-    {"1KK", -1, 0},
-    {"0x10", -1, 0},
-};
-
-START_TEST(parse_size_table)
-{
-    uint64_t got = 12345;
-    int rc = cli_parse_size(size_table[_i].in, &got);
-    ck_assert_msg(rc == size_table[_i].rc, "\"%s\": returned %d, want %d", size_table[_i].in, rc,
-                  size_table[_i].rc);
-    if (rc == 0)
-        ck_assert_msg(got == size_table[_i].want, "\"%s\": got %llu, want %llu", size_table[_i].in,
-                      (unsigned long long)got, (unsigned long long)size_table[_i].want);
-    else
-        ck_assert_msg(got == 12345, "\"%s\": *out written on error", size_table[_i].in);
-}
-END_TEST
-
-START_TEST(parse_size_null_is_an_error)
-{
-    uint64_t got = 0;
-    ck_assert_int_eq(cli_parse_size(NULL, &got), -1);
-}
-END_TEST
-
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -693,16 +587,6 @@ static Suite *cli_suite(void)
 
     tc = tcase_create("cli_usage");
     tcase_add_test(tc, usage_lists_every_long_option_used_here);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("cli_parse_seconds");
-    tcase_add_loop_test(tc, parse_seconds_table, 0, NROWS(seconds_table));
-    tcase_add_test(tc, parse_seconds_null_is_an_error);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("cli_parse_size");
-    tcase_add_loop_test(tc, parse_size_table, 0, NROWS(size_table));
-    tcase_add_test(tc, parse_size_null_is_an_error);
     suite_add_tcase(s, tc);
     return s;
 }

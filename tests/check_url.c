@@ -31,10 +31,14 @@ static const struct {
     {"wss://example.com", true, "example.com", false, 443, false, "/", NULL, NULL},
     {"WS://Example.COM/Chat", false, "Example.COM", false, 80, false, "/Chat", NULL, NULL},
     {"WsS://h:8443/a/b?c=d&e", true, "h", false, 8443, true, "/a/b?c=d&e", NULL, NULL},
-    /* empty port and port 0 both mean the default */
+    /* an empty port means the default (port 0 is refused: see url_bad) */
     {"ws://h:", false, "h", false, 80, false, "/", NULL, NULL},
-    {"ws://h:0/x", false, "h", false, 80, false, "/x", NULL, NULL},
-    {"wss://h:0", true, "h", false, 443, false, "/", NULL, NULL},
+    {"ws://h:1/x", false, "h", false, 1, true, "/x", NULL, NULL},
+    /* http:// and https:// are taken as ws:// and wss://, as wscat does */
+    {"http://h/x?y", false, "h", false, 80, false, "/x?y", NULL, NULL},
+    {"https://h", true, "h", false, 443, false, "/", NULL, NULL},
+    {"HTTPS://u:p@h:8443/", true, "h", false, 8443, true, "/", "u", "p"},
+    {"http://[::1]:9/", false, "::1", true, 9, true, "/", NULL, NULL},
     {"ws://h:65535", false, "h", false, 65535, true, "/", NULL, NULL},
     {"ws://h:00080", false, "h", false, 80, true, "/", NULL, NULL},
     {"wss://h:80", true, "h", false, 80, true, "/", NULL, NULL},
@@ -94,8 +98,10 @@ static const struct {
 } url_bad[] = {
     {"", URL_ERR_SCHEME},
     {"example.com", URL_ERR_SCHEME},
-    {"http://h/", URL_ERR_SCHEME},
-    {"https://h/", URL_ERR_SCHEME},
+    {"ftp://h/", URL_ERR_SCHEME},
+    {"httpx://h/", URL_ERR_SCHEME},
+    {"http:/h", URL_ERR_SCHEME},
+    {"https:h", URL_ERR_SCHEME},
     {"ws:/h", URL_ERR_SCHEME},
     {"wss:h", URL_ERR_SCHEME},
     {"ws//h", URL_ERR_SCHEME},
@@ -128,6 +134,14 @@ static const struct {
     {"ws://h:80:90", URL_ERR_PORT},
     {"ws://h:99999999999999999999999", URL_ERR_PORT},
     {"ws://[::1]:x", URL_ERR_PORT},
+    /* port 0 in a URL is an error, not the default port (only --port 0 means that) */
+    {"ws://h:0", URL_ERR_PORT},
+    {"ws://h:0/x", URL_ERR_PORT},
+    {"wss://h:0", URL_ERR_PORT},
+    {"ws://127.0.0.1:0/", URL_ERR_PORT},
+    {"ws://h:00000", URL_ERR_PORT},
+    {"ws://[::1]:0/", URL_ERR_PORT},
+    {"https://h:0", URL_ERR_PORT},
     {"ws://h/#x", URL_ERR_FRAGMENT},
     {"ws://h#", URL_ERR_FRAGMENT},
     {"ws://h/a?b#c", URL_ERR_FRAGMENT},
@@ -163,7 +177,7 @@ END_TEST
 START_TEST(parse_null_why_is_allowed)
 {
     struct url u;
-    ck_assert_int_eq(url_parse("http://x", &u, NULL), URL_ERR_SCHEME);
+    ck_assert_int_eq(url_parse("ftp://x", &u, NULL), URL_ERR_SCHEME);
     ck_assert_int_eq(url_parse("ws://x", &u, NULL), URL_OK);
     url_free(&u);
 }

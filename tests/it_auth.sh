@@ -143,3 +143,18 @@ wsc_run -w 5 --count 1 "$U/subproto"
 expect_rc 0
 expect_out 'none\n'
 t_end
+
+t_begin "auth: argument errors never show credentials (--auth, --bearer, URL password)"
+for args in "$U/echo -x --auth u:hunter2" "$U/echo -x --bearer hunter2" \
+	"--wait --auth=u:hunter2 $U/echo" "x ws://u:hunter2@127.0.0.1:1/" "--bearer hunter2" \
+	"-m -H Authorization:hunter2 $U/echo"; do
+	# shellcheck disable=SC2086 # word splitting is the point
+	wsc_run $args
+	expect_rc 2
+	expect_err_contains "wsc: "
+	expect_err_lacks hunter2
+done
+WSC_BEARER_TOKEN=hunter2 wsc_run x "$U/echo"
+expect_rc 2
+expect_err_lacks hunter2
+t_end

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# it_docs.sh - integration test: the documentation agrees with "wsc --help".
+# it_docs.sh - integration test: the documentation agrees with wsc's option table.
 #
-# The long options that "$WSC --help" prints must be exactly the option entries of the man
-# page and the options of each shell completion (bash, zsh, fish): an option missing from a
-# document fails, and so does a document naming an option that --help does not know. Short
-# options that --help pairs with a long one ("-s, --subprotocol") must be paired the same way
-# everywhere. Every status in the man page's EXIT STATUS table must be in the exit code table
+# The reference is the option table itself, as the hidden "$WSC --dump-options" prints it (one
+# row a line: short, long, type, argument name, values), so a new row is checked as soon as it
+# exists. "wsc --help" must show every row. The long options must be exactly the option entries
+# of the man page and the options of each shell completion (bash, zsh, fish): an option missing
+# from a document fails, and so does a document naming an option the table does not know. Short
+# options paired with a long one ("-s, --subprotocol") must be paired the same way everywhere.
+# Each document must agree on which options take an argument, and list exactly the values of
+# each option whose values the table knows (--protocol, --binary-format, --color). Every status in the man page's EXIT STATUS table must be in the exit code table
 # of README.md, and back. The man page must render cleanly and have the sections the house
 # style asks for; the completion files must parse and complete option names and the values
 # they know (--protocol, --binary-format, --cacert).
@@ -97,7 +100,7 @@ fish_pairs() { fish_fields | awk 'NF == 2' | sort -u; }
 # Compare a document's list ($3, a file) with the reference ($2) and report under name $1.
 # $4 says what the items are and $5 what the reference is (default --help), for the message.
 same_set() {
-    local name=$1 ref=$2 got=$3 what=$4 refname=${5:---help} missing extra why=
+    local name=$1 ref=$2 got=$3 what=$4 refname=${5:-the option table} missing extra why=
     missing=$(comm -23 "$ref" "$got" | tr '\n' ' ')
     extra=$(comm -13 "$ref" "$got" | tr '\n' ' ')
     [ -n "$missing" ] && why="missing ${missing% }"
@@ -105,7 +108,7 @@ same_set() {
     if [ -z "$why" ]; then pass "$name"; else fail "$name" "$why"; fi
 }
 
-# --- wsc --help ---------------------------------------------------------------------------------
+# --- the option table and wsc --help ------------------------------------------------------------
 
 if [ ! -x "$WSC" ]; then
     fail "wsc binary" "$WSC is not an executable (set WSC)"
@@ -114,15 +117,32 @@ fi
 "$WSC" --help >"$tmp/help" 2>"$tmp/help.err"
 rc=$?
 if [ "$rc" -eq 0 ]; then pass "help exits 0"; else fail "help exits 0" "exit status $rc"; fi
-long_tokens <"$tmp/help" >"$tmp/help.longs"
-help_pairs >"$tmp/help.pairs"
-n=$(wc -l <"$tmp/help.longs")
-if [ "$n" -gt 0 ]; then
-    pass "help lists long options ($n)"
-else
-    fail "help lists long options" "no --name in the output of $WSC --help"
+"$WSC" --dump-options >"$tmp/dump" 2>"$tmp/dump.err"
+rc=$?
+if [ "$rc" -eq 0 ] && [ -s "$tmp/dump" ]; then pass "--dump-options lists the option table"; else
+    fail "--dump-options lists the option table" "exit status $rc, $(head -c 200 "$tmp/dump.err")"
     exit 1
 fi
+# From here on "help.longs" and "help.pairs" are the table's; --help must show the same.
+cut -f2 "$tmp/dump" | sort -u >"$tmp/help.longs"
+awk -F'\t' '$1 != "-" { print $1, $2 }' "$tmp/dump" | sort -u >"$tmp/help.pairs"
+long_tokens <"$tmp/help" >"$tmp/help.shown"
+help_pairs >"$tmp/help.shown.pairs"
+same_set "--help shows every option of the table" "$tmp/help.longs" "$tmp/help.shown" "options" \
+    "the option table"
+same_set "--help pairs short options as the table does" "$tmp/help.pairs" \
+    "$tmp/help.shown.pairs" "pairs" "the option table"
+# "--long arg" or "--long flag", and "--long v1 v2 ..." (values sorted) from the table.
+awk -F'\t' '{ print $2, ($4 == "-" ? "flag" : "arg") }' "$tmp/dump" | sort -u >"$tmp/table.args"
+# "--long v1 v2 ..." lines, values sorted: sorted_values <<< "--long v2 v1".
+sorted_values() {
+    local long rest v
+    while read -r long rest; do
+        read -ra v <<<"$rest"
+        [ -n "$long" ] && echo "$long $(printf '%s\n' "${v[@]}" | sort | tr '\n' ' ' | sed 's/ $//')"
+    done | sort -u
+}
+awk -F'\t' '$5 != "-" { print $2, $5 }' "$tmp/dump" | sorted_values >"$tmp/table.values"
 
 # --- long options in every document ------------------------------------------------------------
 
@@ -140,7 +160,7 @@ if [ -r "$man_page" ]; then
     if [ -z "$extra" ]; then
         pass "man page mentions only options --help knows"
     else
-        fail "man page mentions only options --help knows" "not in --help: ${extra% }"
+        fail "man page mentions only options --help knows" "not in the table: ${extra% }"
     fi
 fi
 if [ -r "$bash_comp" ]; then
@@ -159,7 +179,7 @@ fi
 # --- short options, paired with the same long option everywhere --------------------------------
 
 if [ ! -s "$tmp/help.pairs" ]; then
-    skip "short options" "--help shows no \"-x, --long\" pairs"
+    skip "short options" "the table has no short options"
 else
     for doc in man bash zsh fish; do
         case $doc in
@@ -174,6 +194,68 @@ else
             "pairs"
     done
 fi
+
+# --- which options take an argument, and the values they list -----------------------------------
+
+man_args() {
+    man_text | grep -E '^\.It (Fl |--)' | while read -r line; do
+        kind=flag
+        case " $line " in *" Ar "* | *" Cm "*) kind=arg ;; esac
+        for l in $(echo "$line" | long_tokens); do echo "$l $kind"; done
+    done | sort -u
+}
+man_values() {
+    man_text | grep -E '^\.It (Fl |--).* Cm ' | while read -r line; do
+        echo "$(echo "$line" | long_tokens | tail -n 1) $(echo "${line#* Cm }" | tr -d '|')"
+    done | sorted_values
+}
+bash_table() { code_lines "$bash_comp" | grep -E '^[[:space:]]*-[A-Za-z0-9]?[[:space:]]+--[a-z]'; }
+bash_args() { bash_table | awk '{ print $2, ($3 == "-" ? "flag" : "arg") }' | sort -u; }
+bash_values() { bash_table | awk '$3 ~ /^words:/ { $1 = ""; sub(/words:/, ""); print }' | sorted_values; }
+zsh_args() {
+    code_lines "$zsh_comp" | grep -oE -- '--[a-z][a-z0-9-]*(=|\[|\})' |
+        sed -E 's/=$/ arg/; s/[[}]$/ flag/' | sort -u
+}
+zsh_values() {
+    code_lines "$zsh_comp" | grep -E -- ":\([^)]*\)'\$" | while read -r line; do
+        long=$(echo "$line" | grep -oE -- '--[a-z][a-z0-9-]*=' | head -n 1)
+        vals=${line##*:(}
+        echo "${long%=} ${vals%)\'}"
+    done | sorted_values
+}
+fish_args() {
+    code_lines "$fish_comp" | awk '$1 == "complete" {
+        l = ""; kind = "flag"
+        for (i = 2; i <= NF; i++) {
+            if ($i == "-d") break
+            if ($i == "-l") l = "--" $(i + 1)
+            if ($i == "-x" || $i == "-r") kind = "arg"
+        }
+        if (l != "") print l, kind
+    }' | sort -u
+}
+fish_values() {
+    code_lines "$fish_comp" | grep -E -- " -a '[^(]" | while read -r line; do
+        long=$(echo "$line" | grep -oE -- ' -l [a-z][a-z0-9-]*' | sed 's/ -l /--/')
+        vals=${line#* -a \'}
+        echo "$long ${vals%%\'*}"
+    done | sorted_values
+}
+for doc in man bash zsh fish; do
+    case $doc in
+    man) f=$man_page ;;
+    bash) f=$bash_comp ;;
+    zsh) f=$zsh_comp ;;
+    fish) f=$fish_comp ;;
+    esac
+    [ -r "$f" ] || continue
+    "${doc}_args" >"$tmp/$doc.args"
+    same_set "$doc: the options that take an argument are the table's" "$tmp/table.args" \
+        "$tmp/$doc.args" "argument kinds"
+    "${doc}_values" >"$tmp/$doc.values"
+    same_set "$doc: the values listed for each option are the table's" "$tmp/table.values" \
+        "$tmp/$doc.values" "value lists"
+done
 
 # --- man page: sections and rendering -----------------------------------------------------------
 
@@ -291,6 +373,15 @@ if [ -r "$bash_comp" ]; then
         got=$(bash_try --binary-format = '' | tr '\n' ' ')
         if [ "$got" = "base64 hex raw " ]; then pass "bash: --binary-format= offers hex base64 raw"
         else fail "bash: --binary-format= offers hex base64 raw" "got \"$got\""; fi
+    fi
+    # every option whose values the table knows offers exactly them
+    bad=
+    while read -r long vals; do
+        got=$(bash_try "$long" '' | tr '\n' ' ')
+        [ "$got" = "$vals " ] || bad="$bad $long (got \"$got\")"
+    done <"$tmp/table.values"
+    if [ -z "$bad" ]; then pass "bash: each option offers the table's values"; else
+        fail "bash: each option offers the table's values" "${bad# }"
     fi
     if has_opt --cacert; then
         got=$(bash_try --cacert "$tmp/ca." | tr '\n' ' ')

@@ -43,7 +43,8 @@ expect_rc 6
 expect_err_contains nonexistent.invalid
 t_end
 
-for url in 'http://x/' 'ws://[::1' 'ws://h:99999/' 'ws://' 'ftp://example.test/' 'ws://h:port/'; do
+for url in 'httpx://x/' 'ws://[::1' 'ws://h:99999/' 'ws://' 'ftp://example.test/' 'ws://h:port/' \
+	'ws://127.0.0.1:0/' 'wss://127.0.0.1:0/'; do
 	t_begin "errors: bad URL $url -> 3"
 	wsc_run "$url"
 	expect_rc 3
@@ -77,6 +78,53 @@ t_end
 t_begin "errors: --host with a path -> 2"
 wsc_run --host x/y
 expect_rc 2
+t_end
+
+t_begin "errors: port 0 in a URL is a bad URL (exit 3), not port 80"
+wsc_run 'ws://127.0.0.1:0/'
+expect_rc 3
+expect_err_contains "bad URL 'ws://127.0.0.1:0/'"
+expect_err_contains "port"
+t_end
+
+t_begin "errors: http:// is taken as ws://"
+wsc_run --count 1 "http://127.0.0.1:$P/echo" < <(printf 'via http\n')
+expect_rc 0
+expect_out 'via http\n'
+t_end
+
+t_begin "errors: --bearer URL (token forgotten) says the URL was taken as the token"
+wsc_run --bearer "$U/echo"
+expect_rc 2
+expect_err_contains "no URL given (--bearer took '$U/echo' as its value; TOKEN is missing?)"
+t_end
+
+t_begin "errors: --bearer with a token and no URL never shows the token"
+wsc_run --bearer hunter2
+expect_rc 2
+expect_err_contains "no URL given"
+expect_err_lacks hunter2
+t_end
+
+t_begin "errors: a second argument with a password is redacted (unexpected argument)"
+wsc_run x ws://u:hunter2@127.0.0.1:1/
+expect_rc 2
+expect_err_contains "unexpected argument 'ws://[redacted]@127.0.0.1:1/'"
+expect_err_lacks hunter2
+t_end
+
+t_begin "errors: an option value with a password is redacted"
+wsc_run --wait ws://u:hunter2@h/ "$U/echo"
+expect_rc 2
+expect_err_contains "--wait: 'ws://[redacted]@h/'"
+expect_err_lacks hunter2
+t_end
+
+t_begin "errors: a token after a swallowed --bearer is never shown"
+wsc_run "$U/echo" -x --bearer hunter2
+expect_rc 2
+expect_err_contains "unexpected argument"
+expect_err_lacks hunter2
 t_end
 
 t_begin "errors: unknown option -> 2"

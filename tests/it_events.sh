@@ -152,4 +152,51 @@ why=$(check_json "$OUT" \
 expect_that '[ -z "$why" ]' "$(echo "$why" | paste -sd ';')"
 t_end
 
+t_begin "events: raw binary messages run together; hex keeps one per line (as documented)"
+wsc_run -b --count 2 "$U/echo" < <(printf 'abc\ndef\n')
+expect_rc 0
+expect_out 'abcdef'
+wsc_run -b --count 2 --binary-format hex "$U/echo" < <(printf 'abc\ndef\n')
+expect_rc 0
+expect_out '616263\n646566\n'
+wsc_run -b --count 2 --binary-format base64 -0 "$U/echo" < <(printf 'abc\0def\0')
+expect_rc 0
+expect_out 'YWJj\0ZGVm\0'
+t_end
+
+t_begin "events: a text message with a newline is two lines, one with --json or -0"
+wsc_run -x "$(printf 'one\ntwo')" --count 1 "$U/echo" </dev/null
+expect_rc 0
+expect_out 'one\ntwo\n'
+wsc_run --json -x "$(printf 'one\ntwo')" --count 1 "$U/echo" </dev/null
+expect_rc 0
+expect_that '[ "$(grep -c "\"type\"" "$OUT")" = 1 ] && grep -qxF "{\"type\":\"text\",\"data\":\"one\\ntwo\"}" "$OUT"' \
+	"not one JSON line for the message: $(_show "$(cat "$OUT")")"
+wsc_run -0 --count 2 "$U/echo" < <(printf 'one\ntwo\0three\0')
+expect_rc 0
+expect_out 'one\ntwo\0three\0'
+t_end
+
+TS='\[[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3}\] '
+
+t_begin "events: --timestamps puts the time on error lines, never on stdout data"
+DEAD=$(free_port)
+wsc_run --timestamps "ws://127.0.0.1:$DEAD/"
+expect_rc 7
+expect_err_matches "^${TS}wsc: "
+wsc_run --timestamps --count 2 "$U/echo" < <(printf 'one\ntwo\n')
+expect_rc 0
+expect_out 'one\ntwo\n'
+t_end
+
+t_begin "events: --timestamps on the server's close error and on notes; none without it"
+wsc_run --timestamps -w -1 "$U/close-now?code=4000&reason=bye"
+expect_rc 41
+expect_that '! grep -vqE "^$TS" "$ERR"' "a stderr line without the time: $(_show "$(cat "$ERR")")"
+expect_err_matches "^${TS}wsc: .*4000"
+wsc_run -w -1 "$U/close-now?code=4000&reason=bye"
+expect_rc 41
+expect_err_matches "^wsc: .*4000"
+t_end
+
 exit "$FAILED"

@@ -1,0 +1,231 @@
+/*
+ * cli_table - the option rows, the handlers of the few CLI_CUSTOM ones, --help and
+ * --dump-options; see cli_table.h.
+ *
+ * Adding an option: add its field to struct options (cli.h) and one row here; parsing, the
+ * default, --help, --dump-options and tests/it_docs.sh (man page, completions) follow from it.
+ */
+#include "cli_table.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static cli_handler verbosity_handler, reconnect_delay_handler, return_handler;
+static const char *check_token(const char *v);
+static const char *check_no_line_breaks(const char *v);
+
+#define OFF(f) offsetof(struct options, f)
+
+/* The one list of options: parsing, defaults, --help, --dump-options and the docs test. */
+/* clang-format off */
+const struct cli_opt cli_options[] = {
+    {.group = "Server (instead of URL)", .name = "host", .arg = "HOST", .type = CLI_CUSTOM,
+     .help = "server host name or address"},
+    {.name = "port", .arg = "N", .type = CLI_CUSTOM,
+     .help = "server port; 0 or absent = 80 (ws) / 443 (wss)"},
+    {.name = "path", .arg = "PATH", .type = CLI_CUSTOM,
+     .help = "request path and query (default /)"},
+    {.name = "protocol", .arg = "ws|wss", .type = CLI_CUSTOM, .values = "ws|wss",
+     .help = "ws (default) or wss (TLS)"},
+    {.group = "Handshake", .name = "subprotocol", .shortname = 's', .arg = "NAME", .type = CLI_LIST,
+     .off = OFF(subprotocols), .off_n = OFF(nsubprotocols), .check = check_token,
+     .help = "offer a subprotocol (repeatable)"},
+    {.name = "origin", .shortname = 'o', .arg = "ORIGIN", .type = CLI_STRING, .off = OFF(origin),
+     .flags = CLI_URL_VALUE, .check = check_no_line_breaks, .help = "send an Origin header"},
+    {.name = "header", .shortname = 'H', .arg = "'NAME: VALUE'", .type = CLI_LIST,
+     .off = OFF(headers), .off_n = OFF(nheaders), .flags = CLI_SECRET,
+     .help = "add a request header (repeatable)"},
+    {.name = "bearer", .arg = "TOKEN", .type = CLI_CUSTOM, .flags = CLI_SECRET,
+     .help = "Authorization: Bearer TOKEN (RFC 6750; or set WSC_BEARER_TOKEN)"},
+    {.name = "auth", .arg = "USER:PASS", .type = CLI_CUSTOM, .flags = CLI_SECRET,
+     .help = "HTTP Basic authentication"},
+    {.group = "Connection", .name = "connect-timeout", .arg = "SECS", .type = CLI_SECS,
+     .off = OFF(connect_timeout), .def = "10", .flags = CLI_POSITIVE,
+     .help = "limit for TCP, TLS and WebSocket handshakes (default 10)"},
+    {.name = "cacert", .arg = "FILE", .type = CLI_STRING, .off = OFF(cacert),
+     .help = "trust the CA certificates in this PEM file"},
+    {.name = "insecure", .shortname = 'k', .type = CLI_FLAG, .off = OFF(insecure),
+     .help = "do not verify the server certificate"},
+    {.name = "max-message-size", .arg = "BYTES", .type = CLI_BYTES, .off = OFF(max_message_size),
+     .def = "64M", .help = "largest message accepted, K/M/G suffixes (default 64M)"},
+    {.name = "timeout", .arg = "SECS", .type = CLI_SECS, .off = OFF(timeout),
+     .help = "give up after SECS in all (exit 28)"},
+    {.group = "Staying up", .name = "ping-interval", .arg = "SECS", .type = CLI_SECS,
+     .off = OFF(ping_interval), .def = "30", .flags = CLI_POSITIVE,
+     .help = "ping after SECS with nothing received (default 30)"},
+    {.name = "no-keepalive", .type = CLI_FLAG_OFF, .off = OFF(keepalive),
+     .help = "never send keep-alive pings"},
+    {.name = "ping-timeout", .arg = "SECS", .type = CLI_SECS, .off = OFF(ping_timeout),
+     .flags = CLI_POSITIVE, .help = "dead if silent SECS after a ping (default 10 or less)"},
+    {.name = "reconnect", .type = CLI_FLAG, .off = OFF(reconnect),
+     .help = "reconnect after the connection is lost"},
+    {.name = "reconnect-delay", .arg = "MIN[:MAX]", .type = CLI_CUSTOM, .def = "1:60",
+     .custom = reconnect_delay_handler, .help = "backoff between attempts (default 1:60)"},
+    {.name = "reconnect-max", .arg = "N", .type = CLI_COUNT, .off = OFF(reconnect_max), .min = 1,
+     .help = "give up after N attempts (default no limit)"},
+    {.name = "queue-size", .arg = "BYTES", .type = CLI_BYTES, .off = OFF(queue_size), .def = "4M",
+     .min = 1024, .help = "input held while disconnected (default 4M)"},
+    {.group = "Input", .name = "binary", .shortname = 'b', .type = CLI_FLAG, .off = OFF(binary),
+     .help = "send input records as binary messages"},
+    {.name = "null", .shortname = '0', .type = CLI_FLAG, .off = OFF(null_delim),
+     .help = "records are separated by NUL, not newline (input and output)"},
+    {.name = "execute", .shortname = 'x', .arg = "MSG", .type = CLI_LIST, .off = OFF(execute),
+     .off_n = OFF(nexecute), .help = "send MSG first (repeatable)"},
+    {.name = "wait", .shortname = 'w', .arg = "SECS", .type = CLI_SECS_M1, .off = OFF(wait),
+     .def = "2",
+     .help = "after end of input, receive for SECS (default 2, or -1 with --count; -1 = until "
+             "closed)"},
+    {.group = "Output", .name = "match", .shortname = 'm', .arg = "STRING", .type = CLI_STRING,
+     .off = OFF(match), .help = "only write messages that contain STRING"},
+    {.name = "count", .shortname = 'n', .arg = "N", .type = CLI_COUNT, .off = OFF(count), .min = 1,
+     .help = "exit 0 after writing N messages"},
+    {.name = "binary-format", .arg = "hex|base64|raw", .type = CLI_ENUM, .off = OFF(binary_format),
+     .values = "raw|hex|base64",
+     .help = "hex or base64 one per line, or raw (default: no separator)"},
+    {.name = "json", .type = CLI_FLAG, .off = OFF(json),
+     .help = "write one JSON object per message and event"},
+    {.name = "show-ping-pong", .shortname = 'P', .type = CLI_FLAG, .off = OFF(show_ping_pong),
+     .help = "show pings and pongs received"},
+    {.name = "timestamps", .type = CLI_FLAG, .off = OFF(timestamps),
+     .help = "prefix human lines (REPL, log, errors) with the time"},
+    {.name = "color", .arg = "WHEN", .type = CLI_ENUM, .off = OFF(color),
+     .values = "auto|always|never", .help = "auto (default), always or never"},
+    {.name = "no-history", .type = CLI_FLAG, .off = OFF(no_history),
+     .help = "do not load or save the REPL history"},
+    {.group = "Diagnostics (stderr)", .name = "quiet", .shortname = 'q', .type = CLI_CUSTOM,
+     .custom = verbosity_handler, .help = "only print errors"},
+    {.name = "verbose", .shortname = 'v', .type = CLI_CUSTOM, .custom = verbosity_handler,
+     .help = "extended logging: addresses, TLS, headers, state changes"},
+    {.name = "log-comms", .type = CLI_FLAG, .off = OFF(log_comms),
+     .help = "log every frame sent and received"},
+    {.name = "help", .shortname = 'h', .type = CLI_CUSTOM, .custom = return_handler,
+     .help = "show this help and exit"},
+    {.name = "version", .shortname = 'V', .type = CLI_CUSTOM, .custom = return_handler,
+     .help = "show the version and exit"},
+    {.name = "dump-options", .type = CLI_CUSTOM, .custom = return_handler, .flags = CLI_HIDDEN,
+     .help = "list the option table for the docs test"},
+};
+/* clang-format on */
+const size_t cli_noptions = sizeof cli_options / sizeof cli_options[0];
+#define NOPTIONS (sizeof cli_options / sizeof cli_options[0])
+_Static_assert(NOPTIONS <= CLI_MAX_OPTIONS, "struct cli_state holds CLI_MAX_OPTIONS options");
+_Static_assert(sizeof(enum binary_format) == sizeof(int) && sizeof(enum color_mode) == sizeof(int),
+               "CLI_ENUM fields are stored as int");
+
+static const char *check_token(const char *v)
+{
+    return *v == '\0' || strpbrk(v, " ,\t\r\n") ? "not a valid token (empty, or a space or comma)"
+                                                : NULL;
+}
+
+static const char *check_no_line_breaks(const char *v)
+{
+    return strpbrk(v, "\r\n") ? "must not contain line breaks" : NULL;
+}
+
+/* --- the options with a handler ---------------------------------------------------------- */
+
+static int verbosity_handler(struct cli_state *st, const struct cli_opt *op, const char *arg)
+{
+    (void)arg;
+    int *v = &st->o->verbosity;
+    *v = op->shortname == 'q' ? -1 : *v < 0 ? 1 : *v + 1;
+    return 0;
+}
+
+static int return_handler(struct cli_state *st, const struct cli_opt *op, const char *arg)
+{
+    (void)st, (void)arg;
+    return op->shortname == 'h' ? CLI_HELP : op->shortname == 'V' ? CLI_VERSION : CLI_DUMP;
+}
+
+static int reconnect_delay_handler(struct cli_state *st, const struct cli_opt *op, const char *arg)
+{
+    struct options *o = st->o;
+    char minbuf[32], shown[128];
+    const char *colon = strchr(arg, ':');
+    size_t ml = colon ? (size_t)(colon - arg) : strlen(arg);
+    if (ml >= sizeof minbuf)
+        ml = sizeof minbuf - 1;
+    memcpy(minbuf, arg, ml);
+    minbuf[ml] = '\0';
+    if (cli_parse_seconds(minbuf, false, &o->reconnect_delay_min) < 0 ||
+        (colon && cli_parse_seconds(colon + 1, false, &o->reconnect_delay_max) < 0))
+        return cli_fail(st->err, st->errlen, 2, "--%s: '%s' is not MIN or MIN:MAX seconds",
+                        op->name, cli_redact(arg, shown, sizeof shown));
+    if (!colon && o->reconnect_delay_max < o->reconnect_delay_min)
+        o->reconnect_delay_max = o->reconnect_delay_min;
+    if (o->reconnect_delay_max < o->reconnect_delay_min)
+        return cli_fail(st->err, st->errlen, 2, "--%s: MAX is smaller than MIN", op->name);
+    return 0;
+}
+
+size_t cli_opt_index(const char *name)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (strcmp(cli_options[i].name, name) == 0)
+            return i;
+    abort(); /* a name used below is missing from the table: a bug caught by every test */
+}
+
+static void print_left(const struct cli_opt *op, char *left, size_t n)
+{
+    const char *sp = op->arg ? " " : "", *arg = op->arg ? op->arg : "";
+    if (op->shortname)
+        snprintf(left, n, "-%c, --%s%s%s", op->shortname, op->name, sp, arg);
+    else
+        snprintf(left, n, "    --%s%s%s", op->name, sp, arg);
+}
+
+void cli_usage(FILE *f)
+{
+    fputs("Usage: wsc [options] URL\n"
+          "       wsc [options] --host HOST [--port N] [--path PATH] [--protocol ws|wss]\n"
+          "\n"
+          "A WebSocket client. URL is ws://[user:pass@]host[:port][/path][?query] or wss://...\n"
+          "(http:// and https:// are taken as ws:// and wss://). Lines of standard input are\n"
+          "sent as messages; messages received go to standard output, text one per line.\n",
+          f);
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const struct cli_opt *op = &cli_options[i];
+        char left[64];
+        if (op->flags & CLI_HIDDEN)
+            continue;
+        if (op->group)
+            fprintf(f, "\n%s:\n", op->group);
+        print_left(op, left, sizeof left);
+        if (strlen(left) > 28)
+            fprintf(f, "  %s\n  %-28s  %s\n", left, "", op->help);
+        else
+            fprintf(f, "  %-28s  %s\n", left, op->help);
+    }
+    fputs("\nExit status: 0 ok, 2 usage, 3 bad URL, 6 resolve, 7 connect, 8 bad handshake,\n"
+          "22 upgrade refused, 23 stdout, 28 timeout, 35 TLS, 40 server broke the protocol,\n"
+          "41 server closed with an error, 42 closed without close frame, 43 --count not met,\n"
+          "56 connection broke, 60 certificate not verified. See wsc(1).\n",
+          f);
+}
+
+void cli_dump_options(FILE *f)
+{
+    static const char *const type_names[] = {
+        [CLI_FLAG] = "flag",    [CLI_FLAG_OFF] = "flag",      [CLI_STRING] = "string",
+        [CLI_SECS] = "seconds", [CLI_SECS_M1] = "seconds|-1", [CLI_BYTES] = "bytes",
+        [CLI_COUNT] = "count",  [CLI_ENUM] = "enum",          [CLI_LIST] = "list",
+        [CLI_CUSTOM] = "custom"};
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const struct cli_opt *op = &cli_options[i];
+        if (op->flags & CLI_HIDDEN)
+            continue;
+        char values[128] = "-";
+        if (op->values) {
+            snprintf(values, sizeof values, "%s", op->values);
+            for (char *p = values; (p = strchr(p, '|')) != NULL;)
+                *p = ' ';
+        }
+        fprintf(f, "%s%c\t--%s\t%s\t%s\t%s\n", op->shortname ? "-" : "",
+                op->shortname ? op->shortname : '-', op->name, type_names[op->type],
+                op->arg ? op->arg : "-", values);
+    }
+}
