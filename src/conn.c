@@ -499,9 +499,10 @@ static void handshake_reply(struct conn *c)
     struct handshake_response r;
     const char *head = (const char *)buf_head(&c->hs_in);
     int n = handshake_response_parse(head, c->hs_in.len, &r);
-    if (n == HS_NEED_MORE) {
-        if (c->hs_in.len > HANDSHAKE_MAX_HEAD)
-            finish(c, EXIT_HANDSHAKE, "bad handshake reply: response head too long");
+    if (n == HS_NEED_MORE)
+        return;
+    if (n == HS_ERR_TOO_MANY_HEADERS || n == HS_ERR_HEAD_TOO_LONG) {
+        finish(c, EXIT_HANDSHAKE, "bad handshake reply: %s", handshake_parse_error(n));
         return;
     }
     if (n < 0) {

@@ -1,14 +1,12 @@
 /*
  * handshake - client side of the RFC 6455 opening handshake: the upgrade request (§4.1) and
  * the checks on the server's response (§4.1 client steps 1-6, §4.2.2 for the accept value).
- * The response head is parsed in place per RFC 7230 §3 (status line §3.1.2, header fields
- * §3.2, no obsolete line folding §3.2.4); see handshake.h.
+ * The response head is parsed in place by http.c; see handshake.h.
  */
 #include "handshake.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "base64.h"
 #include "rand.h"
@@ -53,25 +51,6 @@ void handshake_accept_for(const char *key, char out[HANDSHAKE_ACCEPT_LEN + 1])
     base64_encode(digest, sizeof(digest), out);
 }
 
-/* RFC 7230 §3.2.6 tchar. */
-static bool hs_is_tchar(unsigned char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-/* RFC 7230 §3.2 field-vchar / SP / HTAB: anything but controls (HTAB allowed) and DEL. */
-static bool hs_is_value_char(unsigned char c)
-{
-    return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
-
-static bool hs_name_is(const char *name, size_t len, const char *want)
-{
-    return strlen(want) == len && strncasecmp(name, want, len) == 0;
-}
-
 /* Headers the handshake writes itself (or that make no sense on a GET upgrade). */
 static const struct {
     const char *name;
@@ -105,25 +84,25 @@ int handshake_header_allowed(const char *line, bool authorization_set, const cha
         }
     }
     size_t nlen = 0;
-    while (hs_is_tchar((unsigned char)line[nlen]))
+    while (http_is_tchar((unsigned char)line[nlen]))
         nlen++;
     if (nlen == 0 || line[nlen] != ':') {
         *why = "expected \"Name: value\" (a name made of token characters, then ':')";
         return HS_ERR_MALFORMED;
     }
     for (const char *p = line + nlen + 1; *p != '\0'; p++) {
-        if (!hs_is_value_char((unsigned char)*p)) {
+        if (!http_is_field_char((unsigned char)*p)) {
             *why = "a header value cannot contain control characters";
             return HS_ERR_MALFORMED;
         }
     }
     for (size_t i = 0; i < sizeof(hs_owned) / sizeof(hs_owned[0]); i++) {
-        if (hs_name_is(line, nlen, hs_owned[i].name)) {
+        if (http_name_is(line, nlen, hs_owned[i].name)) {
             *why = hs_owned[i].why;
             return HS_ERR_HEADER;
         }
     }
-    if (authorization_set && hs_name_is(line, nlen, "Authorization")) {
+    if (authorization_set && http_name_is(line, nlen, "Authorization")) {
         *why = "Authorization conflicts with --bearer/--auth/URL credentials";
         return HS_ERR_HEADER;
     }
@@ -149,7 +128,7 @@ static int hs_put_header(struct buf *out, const char *name, const char *value)
 static bool hs_line_names(const char *line, const char *name)
 {
     const char *colon = strchr(line, ':');
-    return colon != NULL && hs_name_is(line, (size_t)(colon - line), name);
+    return colon != NULL && http_name_is(line, (size_t)(colon - line), name);
 }
 
 int handshake_request_build(const struct handshake_request *req, struct buf *out)
@@ -198,147 +177,48 @@ nomem:
     return HS_ERR_NOMEM;
 }
 
-/* Parse the status line s[0..n) (line end removed). */
-static int hs_parse_status(const char *s, size_t n, struct handshake_response *resp)
-{
-    /* "HTTP/1.x" SP 3DIGIT [SP reason]; the reason may be empty or (leniently) absent. */
-    if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 || (s[7] != '0' && s[7] != '1') || s[8] != ' ')
-        return HS_ERR_MALFORMED;
-    for (int i = 9; i < 12; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return HS_ERR_MALFORMED;
-    resp->minor_version = s[7] - '0';
-    resp->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
-    if (n == 12) {
-        resp->reason = s + 12;
-        resp->reason_len = 0;
-        return 0;
-    }
-    if (s[12] != ' ')
-        return HS_ERR_MALFORMED;
-    for (size_t i = 13; i < n; i++)
-        if (!hs_is_value_char((unsigned char)s[i]))
-            return HS_ERR_MALFORMED;
-    resp->reason = s + 13;
-    resp->reason_len = n - 13;
-    return 0;
-}
-
-static bool hs_is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-/* Parse one header line s[0..n) (line end removed) into resp. */
-static int hs_parse_header(const char *s, size_t n, struct handshake_response *resp)
-{
-    /* A line starting with white space is obsolete line folding (RFC 7230 §3.2.4): refuse. */
-    size_t nlen = 0;
-    while (nlen < n && hs_is_tchar((unsigned char)s[nlen]))
-        nlen++;
-    if (nlen == 0 || nlen == n || s[nlen] != ':')
-        return HS_ERR_MALFORMED;
-    size_t vs = nlen + 1, ve = n;
-    for (size_t i = vs; i < n; i++)
-        if (!hs_is_value_char((unsigned char)s[i]))
-            return HS_ERR_MALFORMED;
-    while (vs < ve && hs_is_ows(s[vs]))
-        vs++;
-    while (ve > vs && hs_is_ows(s[ve - 1]))
-        ve--;
-    if (resp->nheaders == HANDSHAKE_MAX_HEADERS)
-        return HS_ERR_MALFORMED;
-    struct handshake_header *h = &resp->headers[resp->nheaders++];
-    h->name = s;
-    h->name_len = nlen;
-    h->value = s + vs;
-    h->value_len = ve - vs;
-    return 0;
-}
-
 int handshake_response_parse(const char *buf, size_t len, struct handshake_response *resp)
 {
-    memset(resp, 0, sizeof(*resp));
-    if (len == 0)
+    struct http_response r;
+    int n =
+        http_parse_response(buf, len, &r, resp->headers, HANDSHAKE_MAX_HEADERS, HANDSHAKE_MAX_HEAD);
+    resp->minor_version = r.minor_version;
+    resp->status = r.status;
+    resp->reason = r.reason;
+    resp->reason_len = r.reason_len;
+    resp->nheaders = r.nheaders;
+    switch (n) {
+    case HTTP_NEED_MORE:
         return HS_NEED_MORE;
-    /* Fail early on something that is not HTTP at all rather than waiting for a blank line
-     * that may never come. */
-    static const char prefix[] = "HTTP/1.";
-    size_t cmp = len < sizeof(prefix) - 1 ? len : sizeof(prefix) - 1;
-    if (memcmp(buf, prefix, cmp) != 0)
-        return HS_ERR_MALFORMED;
-
-    size_t pos = 0;
-    bool first = true;
-    for (;;) {
-        size_t limit = len < HANDSHAKE_MAX_HEAD ? len : HANDSHAKE_MAX_HEAD;
-        const char *nl = pos < limit ? memchr(buf + pos, '\n', limit - pos) : NULL;
-        if (nl == NULL)
-            return len >= HANDSHAKE_MAX_HEAD ? HS_ERR_MALFORMED : HS_NEED_MORE;
-        size_t end = (size_t)(nl - buf);
-        size_t next = end + 1;
-        if (end > pos && buf[end - 1] == '\r')
-            end--;
-        /* A CR anywhere but right before LF, or any NUL, is not HTTP. */
-        if (memchr(buf + pos, '\r', end - pos) != NULL || memchr(buf + pos, '\0', end - pos))
-            return HS_ERR_MALFORMED;
-        int rc;
-        if (first) {
-            rc = hs_parse_status(buf + pos, end - pos, resp);
-            first = false;
-        } else if (end == pos) {
-            return (int)next;
-        } else {
-            rc = hs_parse_header(buf + pos, end - pos, resp);
-        }
-        if (rc < 0)
-            return rc;
-        pos = next;
+    case HTTP_ERR_TOO_MANY_HEADERS:
+        return HS_ERR_TOO_MANY_HEADERS;
+    case HTTP_ERR_TOO_LONG:
+        return HS_ERR_HEAD_TOO_LONG;
+    default:
+        return n < 0 ? HS_ERR_MALFORMED : n;
     }
 }
 
-const struct handshake_header *handshake_response_header(const struct handshake_response *resp,
-                                                         const char *name)
-{
-    for (size_t i = 0; i < resp->nheaders; i++)
-        if (hs_name_is(resp->headers[i].name, resp->headers[i].name_len, name))
-            return &resp->headers[i];
-    return NULL;
-}
+#define HS_STR_(x) #x
+#define HS_STR(x)  HS_STR_(x)
+_Static_assert(HANDSHAKE_MAX_HEAD == 64 * 1024, "the message below says 64 KiB");
 
-static size_t hs_count(const struct handshake_response *resp, const char *name)
+const char *handshake_parse_error(int err)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < resp->nheaders; i++)
-        if (hs_name_is(resp->headers[i].name, resp->headers[i].name_len, name))
-            n++;
-    return n;
-}
-
-/* Whether any header named name, read as a comma-separated list (RFC 7230 §7), has an
- * element equal to token, case-insensitively. Repeated lines form one list (§3.2.2). */
-static bool hs_list_has(const struct handshake_response *resp, const char *name, const char *token)
-{
-    for (size_t i = 0; i < resp->nheaders; i++) {
-        const struct handshake_header *h = &resp->headers[i];
-        if (!hs_name_is(h->name, h->name_len, name))
-            continue;
-        size_t p = 0;
-        while (p <= h->value_len) {
-            size_t e = p;
-            while (e < h->value_len && h->value[e] != ',')
-                e++;
-            size_t s = p, t = e;
-            while (s < t && hs_is_ows(h->value[s]))
-                s++;
-            while (t > s && hs_is_ows(h->value[t - 1]))
-                t--;
-            if (hs_name_is(h->value + s, t - s, token))
-                return true;
-            p = e + 1;
-        }
+    switch (err) {
+    case HS_ERR_TOO_MANY_HEADERS:
+        return "too many header fields (over " HS_STR(HANDSHAKE_MAX_HEADERS) ")";
+    case HS_ERR_HEAD_TOO_LONG:
+        return "response head longer than 64 KiB";
+    default:
+        return "not an HTTP response";
     }
-    return false;
+}
+
+const struct http_header *handshake_response_header(const struct handshake_response *resp,
+                                                    const char *name)
+{
+    return http_header_find(resp->headers, resp->nheaders, name);
 }
 
 static int hs_fail(int err, const char *msg, const char **why)
@@ -360,24 +240,24 @@ int handshake_response_check(const struct handshake_response *resp,
     if (resp->status != 101)
         return hs_fail(HS_ERR_STATUS, "the server did not switch protocols (status is not 101)",
                        why);
-    if (!hs_list_has(resp, "Upgrade", "websocket"))
+    if (!http_header_has_token(resp->headers, resp->nheaders, "Upgrade", "websocket"))
         return hs_fail(HS_ERR_UPGRADE, "the response has no \"Upgrade: websocket\" header", why);
-    if (!hs_list_has(resp, "Connection", "upgrade"))
+    if (!http_header_has_token(resp->headers, resp->nheaders, "Connection", "upgrade"))
         return hs_fail(HS_ERR_CONNECTION, "the response's Connection header lacks \"upgrade\"",
                        why);
 
-    size_t naccept = hs_count(resp, "Sec-WebSocket-Accept");
+    size_t naccept = http_header_count(resp->headers, resp->nheaders, "Sec-WebSocket-Accept");
     if (naccept == 0)
         return hs_fail(HS_ERR_ACCEPT, "the response has no Sec-WebSocket-Accept header", why);
     if (naccept > 1)
         return hs_fail(HS_ERR_ACCEPT, "the response has more than one Sec-WebSocket-Accept", why);
-    const struct handshake_header *h = handshake_response_header(resp, "Sec-WebSocket-Accept");
+    const struct http_header *h = handshake_response_header(resp, "Sec-WebSocket-Accept");
     char want[HANDSHAKE_ACCEPT_LEN + 1];
     handshake_accept_for(req->key, want);
     if (h->value_len != strlen(want) || memcmp(h->value, want, h->value_len) != 0)
         return hs_fail(HS_ERR_ACCEPT, "Sec-WebSocket-Accept does not match the key we sent", why);
 
-    size_t nproto = hs_count(resp, "Sec-WebSocket-Protocol");
+    size_t nproto = http_header_count(resp->headers, resp->nheaders, "Sec-WebSocket-Protocol");
     if (nproto > 1)
         return hs_fail(HS_ERR_SUBPROTOCOL, "the server selected more than one subprotocol", why);
     if (nproto == 1) {
@@ -400,7 +280,8 @@ int handshake_response_check(const struct handshake_response *resp,
             *subprotocol_len = h->value_len;
     }
 
-    if (req->extensions == NULL && hs_count(resp, "Sec-WebSocket-Extensions") > 0)
+    if (req->extensions == NULL &&
+        http_header_count(resp->headers, resp->nheaders, "Sec-WebSocket-Extensions") > 0)
         return hs_fail(HS_ERR_EXTENSION, "the server selected an extension that was not offered",
                        why);
     if (why != NULL)

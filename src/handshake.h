@@ -1,11 +1,10 @@
 /*
  * handshake - the opening handshake of RFC 6455 §4.1 (client side).
  *
- * Builds the HTTP/1.1 upgrade request and parses and checks the server's response in place,
- * picohttpparser style: the parser is fed the whole buffer received so far and answers
- * "need more", "malformed" or "the head is N bytes long"; header names and values point into
- * that buffer. Bytes after the head are the first WebSocket frames and belong to the caller.
- * No sockets here.
+ * Builds the HTTP/1.1 upgrade request and parses and checks the server's response in place with
+ * http.h's parser: it is fed the whole buffer received so far and answers "need more", an error
+ * or "the head is N bytes long"; header names and values point into that buffer. Bytes after
+ * the head are the first WebSocket frames and belong to the caller. No sockets here.
  */
 #ifndef WSC_HANDSHAKE_H
 #define WSC_HANDSHAKE_H
@@ -15,11 +14,12 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "http.h"
 
 #define HANDSHAKE_KEY_LEN     24 /* base64 of 16 bytes */
 #define HANDSHAKE_ACCEPT_LEN  28 /* base64 of 20 bytes */
 #define HANDSHAKE_MAX_HEADERS 64
-#define HANDSHAKE_MAX_HEAD    (64 * 1024) /* a longer response head is malformed */
+#define HANDSHAKE_MAX_HEAD    HTTP_MAX_HEAD /* 64 KiB; a longer response head is refused */
 
 struct handshake_request {
     const char *host_header;         /* value of Host:, from url_host_header() */
@@ -34,25 +34,21 @@ struct handshake_request {
     char key[HANDSHAKE_KEY_LEN + 1]; /* filled by handshake_key_new() */
 };
 
-struct handshake_header {
-    const char *name;
-    size_t name_len;
-    const char *value; /* leading and trailing white space trimmed */
-    size_t value_len;
-};
+/* The header fields of a response are http.h's. (The old name stays until conn.c uses the new.) */
+#define handshake_header http_header
 
 struct handshake_response {
     int minor_version; /* HTTP/1.x */
     int status;
     const char *reason;
     size_t reason_len;
-    struct handshake_header headers[HANDSHAKE_MAX_HEADERS];
+    struct http_header headers[HANDSHAKE_MAX_HEADERS];
     size_t nheaders;
 };
 
 enum handshake_error {
     HS_NEED_MORE = -1,       /* parse: the head is incomplete; call again with more bytes */
-    HS_ERR_MALFORMED = -2,   /* parse: not a valid HTTP/1.1 response head (or too long) */
+    HS_ERR_MALFORMED = -2,   /* parse: not HTTP/1.x, or a malformed status or header line */
     HS_ERR_STATUS = -3,      /* check: status is not 101 */
     HS_ERR_UPGRADE = -4,     /* check: Upgrade is missing or not "websocket" */
     HS_ERR_CONNECTION = -5,  /* check: Connection lacks the "upgrade" token */
@@ -61,7 +57,9 @@ enum handshake_error {
     HS_ERR_EXTENSION = -8,   /* check: an extension we did not offer */
     HS_ERR_HEADER = -9,      /* header_allowed: a header the handshake owns */
     HS_ERR_NOMEM = -10,
-    HS_ERR_RANDOM = -11, /* the random generator failed */
+    HS_ERR_RANDOM = -11,           /* the random generator failed */
+    HS_ERR_TOO_MANY_HEADERS = -12, /* parse: more than HANDSHAKE_MAX_HEADERS header fields */
+    HS_ERR_HEAD_TOO_LONG = -13,    /* parse: the head does not end within HANDSHAKE_MAX_HEAD */
 };
 
 /* Fill req->key with a fresh random nonce (16 CSPRNG bytes, base64). Returns 0 or HS_ERR_RANDOM. */
@@ -82,15 +80,24 @@ int handshake_header_allowed(const char *line, bool authorization_set, const cha
 int handshake_request_build(const struct handshake_request *req, struct buf *out);
 
 /*
- * Parse a response head from buf[0..len). Returns the head length (> 0, including the final
- * CRLFCRLF; also accepts bare LF line ends), HS_NEED_MORE or HS_ERR_MALFORMED. *resp points into
- * buf.
+ * Parse a response head from buf[0..len) with http_parse_response() (its syntax: bare LF line
+ * ends accepted, obs-fold refused). Returns the head length (> 0, including the final empty
+ * line), HS_NEED_MORE, HS_ERR_MALFORMED (not HTTP/1.x at all, reported from the first bytes, or
+ * a malformed line), HS_ERR_TOO_MANY_HEADERS, or HS_ERR_HEAD_TOO_LONG (as soon as len reaches
+ * HANDSHAKE_MAX_HEAD without the head ending). *resp points into buf.
  */
 int handshake_response_parse(const char *buf, size_t len, struct handshake_response *resp);
 
+/*
+ * What a handshake_response_parse() error means, as a static phrase for "bad handshake reply:
+ * ...": "too many header fields (over 64)", "response head longer than 64 KiB",
+ * "not an HTTP response".
+ */
+const char *handshake_parse_error(int err);
+
 /* The first header named name (case-insensitive), or NULL. */
-const struct handshake_header *handshake_response_header(const struct handshake_response *resp,
-                                                         const char *name);
+const struct http_header *handshake_response_header(const struct handshake_response *resp,
+                                                    const char *name);
 
 /*
  * Check a parsed response against the request (RFC 6455 §4.1, client steps 1-6): status 101,

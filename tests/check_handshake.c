@@ -433,16 +433,17 @@ START_TEST(parse_exactly_max_headers)
     struct handshake_response r;
     ck_assert_int_eq(handshake_response_parse((const char *)buf_head(&b), b.len, &r), (int)b.len);
     ck_assert_uint_eq(r.nheaders, HANDSHAKE_MAX_HEADERS);
-    /* one more is malformed */
+    /* one more is too many (defect 18: it was reported as "not an HTTP response") */
     b.len -= 2;
     ck_assert_int_eq(buf_append(&b, "X-extra: 1\r\n\r\n", 14), 0);
     ck_assert_int_eq(handshake_response_parse((const char *)buf_head(&b), b.len, &r),
-                     HS_ERR_MALFORMED);
+                     HS_ERR_TOO_MANY_HEADERS);
     buf_free(&b);
 }
 END_TEST
 
-/* A head that never ends is refused once it passes the limit; one that fits is fine. */
+/* A head that never ends is refused once it reaches the limit, as too long (defect 18: it was
+ * "malformed"); one that fits is fine. */
 START_TEST(parse_head_size_limit)
 {
     size_t big = HANDSHAKE_MAX_HEAD + 100;
@@ -452,16 +453,43 @@ START_TEST(parse_head_size_limit)
     memcpy(in, "HTTP/1.1 101 X\r\nX-Pad: ", 23);
     memset(in + 23, 'a', big - 23);
     ck_assert_int_eq(handshake_response_parse(in, HANDSHAKE_MAX_HEAD - 1, &r), HS_NEED_MORE);
-    ck_assert_int_eq(handshake_response_parse(in, HANDSHAKE_MAX_HEAD, &r), HS_ERR_MALFORMED);
-    ck_assert_int_eq(handshake_response_parse(in, big, &r), HS_ERR_MALFORMED);
+    ck_assert_int_eq(handshake_response_parse(in, HANDSHAKE_MAX_HEAD, &r), HS_ERR_HEAD_TOO_LONG);
+    ck_assert_int_eq(handshake_response_parse(in, big, &r), HS_ERR_HEAD_TOO_LONG);
     /* ending exactly at the limit is accepted */
     memcpy(in + HANDSHAKE_MAX_HEAD - 4, "\r\n\r\n", 4);
     ck_assert_int_eq(handshake_response_parse(in, big, &r), HANDSHAKE_MAX_HEAD);
     /* one byte longer is not */
     memset(in + HANDSHAKE_MAX_HEAD - 4, 'a', 4);
     memcpy(in + HANDSHAKE_MAX_HEAD - 3, "\r\n\r\n", 4);
-    ck_assert_int_eq(handshake_response_parse(in, big, &r), HS_ERR_MALFORMED);
+    ck_assert_int_eq(handshake_response_parse(in, big, &r), HS_ERR_HEAD_TOO_LONG);
     free(in);
+}
+END_TEST
+
+/* Many short header lines that never end: too many headers comes first, well under 64 KiB. */
+START_TEST(parse_endless_short_headers_too_many)
+{
+    struct buf b;
+    buf_init(&b);
+    ck_assert_int_eq(buf_append(&b, "HTTP/1.1 101 X\r\n", 16), 0);
+    for (int i = 0; i <= HANDSHAKE_MAX_HEADERS; i++)
+        ck_assert_int_eq(buf_append(&b, "A: b\r\n", 6), 0);
+    struct handshake_response r;
+    ck_assert_int_eq(handshake_response_parse((const char *)buf_head(&b), b.len, &r),
+                     HS_ERR_TOO_MANY_HEADERS);
+    buf_free(&b);
+}
+END_TEST
+
+/* The phrases conn.c puts after "bad handshake reply: ". */
+START_TEST(parse_error_phrases)
+{
+    ck_assert_str_eq(handshake_parse_error(HS_ERR_TOO_MANY_HEADERS),
+                     "too many header fields (over 64)");
+    ck_assert_int_eq(HANDSHAKE_MAX_HEADERS, 64);
+    ck_assert_str_eq(handshake_parse_error(HS_ERR_HEAD_TOO_LONG),
+                     "response head longer than 64 KiB");
+    ck_assert_str_eq(handshake_parse_error(HS_ERR_MALFORMED), "not an HTTP response");
 }
 END_TEST
 
@@ -519,7 +547,7 @@ START_TEST(parse_response_header_lookup_case_insensitive)
     static const char in[] = "HTTP/1.1 101 X\r\nX-A: 1\r\nx-a: 2\r\nUPGRADE: websocket\r\n\r\n";
     struct handshake_response r;
     ck_assert_int_gt(handshake_response_parse(in, sizeof(in) - 1, &r), 0);
-    const struct handshake_header *h = handshake_response_header(&r, "upgrade");
+    const struct http_header *h = handshake_response_header(&r, "upgrade");
     ck_assert_ptr_nonnull(h);
     ck_assert(memcmp(h->value, "websocket", h->value_len) == 0);
     h = handshake_response_header(&r, "X-A");
@@ -726,6 +754,8 @@ static Suite *handshake_suite(void)
     tcase_add_test(tc, parse_empty_and_missing_reason);
     tcase_add_test(tc, parse_exactly_max_headers);
     tcase_add_test(tc, parse_head_size_limit);
+    tcase_add_test(tc, parse_endless_short_headers_too_many);
+    tcase_add_test(tc, parse_error_phrases);
     tcase_add_loop_test(tc, parse_malformed_table, 0, NROWS(malformed_rows));
     suite_add_tcase(s, tc);
 

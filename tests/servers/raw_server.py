@@ -6,7 +6,8 @@ send. No websockets library: the RFC 6455 handshake and frames are written by ha
   raw_server.py --port 0 --record-dir DIR      (scenario from the request path: /S or /S?...)
 
 Besides the malformed-traffic scenarios there is status-403-split: a 403 refusal whose body
-arrives 0.2 s after its headers.
+arrives 0.2 s after its headers, handshake-bare-lf (a valid 101 with LF line ends) and
+handshake-head-64k (a valid 101 head of exactly 64 KiB).
 
 Prints "READY <port>" once it listens. For every connection it reads the upgrade request, answers
 (correctly or deliberately wrong, per scenario), sends the scenario's bytes, then reads what the
@@ -38,7 +39,8 @@ handshake-extension handshake-garbage handshake-frames-in-same-packet rsv1 opcod
 ping-fragmented ping-126 masked-frame cont-without-start text-inside-fragment len64-msb bad-utf8
 bad-utf8-midfragment close-1byte close-code-1005 close-code-999 close-bad-utf8-reason too-big
 eof-no-close reset silent ping-between-fragments close-4000 status-403-split
-handshake-long-garbage
+handshake-long-garbage handshake-many-headers handshake-endless-head handshake-head-64k
+handshake-bare-lf
 """.split()
 
 
@@ -243,6 +245,28 @@ def run(c, scenario, record_dir):
         # 4096 bytes, no line end: the client must not read past what arrived (ASan watches).
         c.send(b"X" * 4096)
         time.sleep(0.3)
+    elif s == "handshake-many-headers":
+        # A valid 101 with 3 + 62 = 65 header fields: one over wsc's 64.
+        c.send(response(req, extra="".join("X-H%d: %d\r\n" % (i, i) for i in range(62))))
+    elif s == "handshake-endless-head":
+        # A header line that never ends: the client must give up at 64 KiB, not buffer it all.
+        c.send(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nX-Pad: ")
+        sent, chunk = 0, b"a" * 16384
+        while sent < 64 << 20 and time.monotonic() < c.deadline:
+            try:
+                c.sock.sendall(chunk)
+            except OSError:
+                break
+            sent += len(chunk)
+        c.record("note sent %d" % sent)
+    elif s == "handshake-head-64k":
+        # A valid 101 whose head is exactly 65536 bytes, then a text frame.
+        pad = 65536 - len(response(req, extra="X-Pad: \r\n"))
+        head = response(req, extra="X-Pad: %s\r\n" % ("p" * pad))
+        assert len(head) == 65536
+        c.send(head + frame(0x1, b"hello-64k"))
+    elif s == "handshake-bare-lf":
+        c.send(ok.replace(b"\r\n", b"\n") + frame(0x1, b"hello-bare-lf"))
     elif s == "handshake-frames-in-same-packet":
         c.send(ok + frame(0x1, b"hello-same-packet"))
     elif s == "rsv1":
