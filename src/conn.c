@@ -159,6 +159,10 @@ static void refused(struct conn *c);
 static void transport_log(void *ud, const char *line)
 {
     (void)ud;
+    /* The TCP connection is told once, by on_tcp_connected (the "connected to" event): the
+     * transport's own line would repeat it under -v. */
+    if (strncmp(line, "connected to ", 13) == 0)
+        return;
     log_msg(LOG_VERBOSE, "%s", line);
 }
 
@@ -681,11 +685,8 @@ void conn_handle(struct conn *c, short revents)
             transport_failed(c, rc);
             return;
         }
-        if (rc == 1) {
-            if (*transport_tls_info(c->t))
-                log_msg(LOG_VERBOSE, "TLS: %s", transport_tls_info(c->t));
+        if (rc == 1) /* the transport logged the TLS summary already */
             send_request(c);
-        }
         return;
     }
     if (revents & (POLLIN | POLLHUP | POLLERR) || transport_has_pending(c->t))
