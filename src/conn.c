@@ -239,6 +239,8 @@ void conn_start(struct conn *c)
     c->http_status = 0;
     c->retry_after = -1;
     c->refusing = false;
+    c->throttled = false;
+    c->fed_out = 0;
     c->head_len = 0;
     c->body_want = -1;
     session_free(c->s);
@@ -261,31 +263,6 @@ int conn_fd(const struct conn *c)
     return c->t ? transport_fd(c->t) : -1;
 }
 
-uint64_t conn_out_sent(const struct conn *c)
-{
-    /* With TLS the unsent ciphertext cannot be mapped back to our bytes exactly. */
-    return c->cfg.tls ? c->out_total : conn_out_gone(c);
-}
-
-uint64_t conn_out_gone(const struct conn *c)
-{
-    /* Ciphertext is a little longer than what we wrote, so this errs on the late side. */
-    size_t unsent = transport_unsent(c->t);
-    return unsent < c->out_total ? c->out_total - unsent : 0;
-}
-
-uint64_t conn_out_end(const struct conn *c)
-{
-    return c->out_total + (c->s && c->state != CONN_HANDSHAKE ? session_output(c->s)->len : 0);
-}
-
-size_t conn_pending_output(const struct conn *c)
-{
-    if (c->state == CONN_HANDSHAKE || c->state == CONN_CONNECTING)
-        return c->hs_out.len;
-    return c->s ? session_output(c->s)->len : 0;
-}
-
 short conn_poll_events(const struct conn *c)
 {
     if (c->t == NULL || c->state == CONN_DONE)
@@ -293,7 +270,8 @@ short conn_poll_events(const struct conn *c)
     short ev = transport_poll_events(c->t);
     if (c->state == CONN_CONNECTING)
         return ev;
-    ev |= POLLIN;
+    if (!c->throttled)
+        ev |= POLLIN;
     if (conn_pending_output(c) > 0)
         ev |= POLLOUT;
     return ev;
@@ -347,6 +325,27 @@ void conn_timer(struct conn *c)
     }
 }
 
+/*
+ * Backpressure on what the peer makes us send. A peer that floods pings and never reads would
+ * have us queue pongs without end (RFC 6455 §5.5.2 asks for one per ping): once more than
+ * CONN_OUT_HIGH bytes wait and most of that was queued in reply to input, reading stops until
+ * the output drains to CONN_OUT_LOW. Only reply output counts: our own large messages must not
+ * stop reading, or a peer that is busy sending to us (an echo) and we would wait on each other.
+ */
+static void update_throttle(struct conn *c)
+{
+    size_t pending = c->s ? session_output(c->s)->len : 0;
+    if (pending <= CONN_OUT_LOW) {
+        c->fed_out = 0;
+        if (c->throttled)
+            log_msg(LOG_DEBUG, "output drained: reading again");
+        c->throttled = false;
+    } else if (pending >= CONN_OUT_HIGH && c->fed_out >= CONN_OUT_HIGH / 2 && !c->throttled) {
+        log_msg(LOG_DEBUG, "%zu bytes of replies wait for the server: reading paused", pending);
+        c->throttled = true;
+    }
+}
+
 /* --- writing ------------------------------------------------------------------------------- */
 
 /* Write queued bytes until the kernel would block. Returns false if the connection broke. */
@@ -370,6 +369,7 @@ bool conn_flush_out(struct conn *c)
         if (b != &c->hs_out)
             c->out_total += (uint64_t)n;
     }
+    update_throttle(c);
     /* Closing handshake complete (or we failed it) and our close is out: half-close. */
     if (c->state == CONN_CLOSING && !c->shut && session_state(c->s) != SESSION_CLOSE_SENT) {
         transport_shutdown(c->t);
@@ -438,6 +438,18 @@ int conn_close(struct conn *c, int code, const char *reason)
 
 /* --- reading ------------------------------------------------------------------------------- */
 
+/* Give the session bytes from the peer, counting the output it queues in reply. */
+static void feed(struct conn *c, const uint8_t *p, size_t n)
+{
+    size_t before = session_output(c->s)->len;
+    int err = session_feed(c->s, p, n);
+    size_t after = session_output(c->s)->len;
+    if (after > before)
+        c->fed_out += after - before;
+    session_changed(c, err);
+    update_throttle(c);
+}
+
 void conn_open_session(struct conn *c, size_t head_len)
 {
     const uint8_t *rest = buf_head(&c->hs_in) + head_len;
@@ -455,10 +467,8 @@ void conn_open_session(struct conn *c, size_t head_len)
     c->deadline = -1;
     conn_set_state(c, CONN_OPEN);
     /* Bytes that came in the same read as the 101 are the first frames. */
-    if (rest_len > 0 && c->state == CONN_OPEN) {
-        int err = session_feed(c->s, rest, rest_len);
-        session_changed(c, err);
-    }
+    if (rest_len > 0 && c->state == CONN_OPEN)
+        feed(c, rest, rest_len);
     buf_clear(&c->hs_in);
 }
 
@@ -495,8 +505,9 @@ static void read_input(struct conn *c)
         if (c->state == CONN_HANDSHAKE) {
             conn_hs_input(c, c->rbuf, (size_t)n);
         } else if (c->s) {
-            int err = session_feed(c->s, c->rbuf, (size_t)n);
-            session_changed(c, err);
+            feed(c, c->rbuf, (size_t)n);
+            if (c->throttled)
+                return;
         }
         /* A short read means the socket is drained: skip the EAGAIN round trip. */
         if (c->state == CONN_DONE || ((size_t)n < c->rbuf_size && !transport_has_pending(c->t)))
@@ -524,10 +535,16 @@ void conn_handle(struct conn *c, short revents)
             conn_hs_send(c);
         return;
     }
-    if (revents & (POLLIN | POLLHUP | POLLERR) || transport_has_pending(c->t))
+    /* Throttled, read only to learn that the peer hung up or the socket failed. */
+    bool was_throttled = c->throttled;
+    if (revents & (POLLHUP | POLLERR) ||
+        (!c->throttled && (revents & POLLIN || transport_has_pending(c->t))))
         read_input(c);
     if (c->state != CONN_DONE)
         conn_flush_out(c);
+    /* Drained: what TLS already decrypted will not wake poll(), so read it now. */
+    if (was_throttled && !c->throttled && c->state != CONN_DONE && transport_has_pending(c->t))
+        read_input(c);
 }
 
 void conn_flush(struct conn *c)
@@ -561,76 +578,4 @@ void conn_reset(struct conn *c)
 {
     if (c->state == CONN_DONE)
         c->state = CONN_IDLE;
-}
-
-/* --- accessors ----------------------------------------------------------------------------- */
-
-enum conn_state conn_state(const struct conn *c)
-{
-    return c->state;
-}
-
-const char *conn_subprotocol(const struct conn *c)
-{
-    return c->subprotocol;
-}
-
-const char *conn_peer(const struct conn *c)
-{
-    return c->peer;
-}
-
-int64_t conn_last_rx(const struct conn *c)
-{
-    return c->last_rx;
-}
-
-uint64_t conn_out_total(const struct conn *c)
-{
-    return c->out_total;
-}
-
-enum conn_outcome conn_outcome(const struct conn *c)
-{
-    return c->outcome;
-}
-
-const char *conn_detail(const struct conn *c)
-{
-    return c->detail;
-}
-
-const char *conn_message(const struct conn *c)
-{
-    return c->message;
-}
-
-bool conn_closed_by_us(const struct conn *c)
-{
-    return c->we_closed;
-}
-
-int conn_close_code_sent(const struct conn *c)
-{
-    return c->s ? session_close_code_sent(c->s) : 0;
-}
-
-int conn_close_code_received(const struct conn *c)
-{
-    return c->s ? session_close_code_received(c->s) : 0;
-}
-
-const char *conn_close_reason_received(const struct conn *c)
-{
-    return c->s ? session_close_reason_received(c->s) : "";
-}
-
-int conn_http_status(const struct conn *c)
-{
-    return c->http_status;
-}
-
-long conn_retry_after(const struct conn *c)
-{
-    return c->retry_after;
 }

@@ -13,7 +13,9 @@
 #define CONN_READ_SIZE        (256 * 1024)
 #define CONN_CLOSE_TIMEOUT_MS 2000 /* wait this long for the peer's close and its TCP close */
 #define CONN_READS_PER_WAKE   8    /* bound one wake's reading so stdin is not starved */
-#define CONN_REFUSAL_WAIT_MS  1000 /* read a refusal's body this long at most */
+#define CONN_OUT_HIGH         (1024 * 1024) /* stop reading above this much reply output */
+#define CONN_OUT_LOW          (256 * 1024)  /* and read again once below this */
+#define CONN_REFUSAL_WAIT_MS  1000          /* read a refusal's body this long at most */
 #define CONN_REFUSAL_BODY_MAX 1024 /* and keep this much of it: the message shows 200 bytes */
 
 struct conn {
@@ -43,6 +45,9 @@ struct conn {
     long retry_after;          /* seconds from a refused upgrade's Retry-After, -1 if none */
     uint64_t out_total;        /* session bytes handed to the kernel, over all connections */
     uint64_t close_gone;       /* conn_out_gone() when the close deadline was last set */
+    size_t fed_out;            /* output the session queued in reply to input (pongs, close)
+                                  since the output was last at or below CONN_OUT_LOW */
+    bool throttled;            /* not reading: too much reply output waits (see feed()) */
     uint8_t *rbuf;
     size_t rbuf_size;
 };
