@@ -235,3 +235,10 @@ wait_file "$TMP/rec2.close" 5
 expect_that '[ "$(cat "$TMP/rec2" 2>/dev/null)" = "$(printf "s1\ns2")" ]' \
 	"server received $(_show "$(cat "$TMP/rec2" 2>/dev/null)")"
 t_end
+
+t_begin "verbose: -v tells the TCP connection once (defect 4)"
+wsc_run -v -n 1 "$U/echo" < <(printf 'v\n')
+expect_rc 0
+expect_that '[ "$(grep -c "connected to 127\.0\.0\.1:" "$ERR")" = 1 ]' \
+	"'connected to' appears $(grep -c "connected to 127\.0\.0\.1:" "$ERR") times, expected once"
+t_end
