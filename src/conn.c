@@ -122,10 +122,6 @@ static void on_frame(void *ud, enum session_dir dir, const struct frame_header *
 static void transport_log(void *ud, const char *line)
 {
     (void)ud;
-    /* The TCP connection is told once, by on_tcp_connected (the "connected to" event): the
-     * transport's own line would repeat it under -v. */
-    if (strncmp(line, "connected to ", 13) == 0)
-        return;
     log_msg(LOG_VERBOSE, "%s", line);
 }
 

@@ -227,7 +227,7 @@ static int sock_connect(struct layer *l, short revents)
     }
     s->state = SOCK_CONNECTED;
     snprintf(s->peer, sizeof s->peer, "%s", s->trying);
-    layer_log(l, "connected to %s", s->peer);
+    /* No log line: the caller announces the connection (transport_tcp_connected()). */
     freeaddrinfo(s->ai_list);
     s->ai_list = s->ai_next = NULL;
     return 1;
