@@ -84,7 +84,7 @@ static void escape_text(char *out, size_t n, const uint8_t *p, size_t len)
 
 /* --- session callbacks -------------------------------------------------------------------- */
 
-static void on_message(void *ud, int opcode, const uint8_t *data, size_t len)
+static void on_message(void *ud, int opcode, uint8_t rsv, const uint8_t *data, size_t len)
 {
     struct conn *c = ud;
     if (c->h.on_message)
@@ -336,8 +336,12 @@ static bool flush_out(struct conn *c)
         return true;
     while (b->len > 0) {
         long n = transport_write(c->t, buf_head(b), b->len);
-        if (n == T_AGAIN)
+        if (n == T_AGAIN) {
+            /* TLS keeps what it was offered for the retry: the session must not rewrite it. */
+            if (b != &c->hs_out && c->o->url.tls)
+                session_output_hold(c->s, b->len);
             return true;
+        }
         if (n < 0) {
             if (c->state == CONN_CLOSING && session_state(c->s) != SESSION_CLOSE_SENT)
                 finish(c, c->result, NULL); /* peer went away after its close: fine */
