@@ -23,6 +23,7 @@ struct rec {
 
     int nmsg;
     int last_op;
+    uint8_t last_rsv;
     const uint8_t *last_ptr;
     size_t last_len;
     uint8_t last[512];
@@ -65,6 +66,7 @@ static inline void cb_message(void *ud, int opcode, uint8_t rsv, const uint8_t *
     ck_assert_ptr_nonnull(data);
     r->nmsg++;
     r->last_op = opcode;
+    r->last_rsv = rsv;
     r->last_ptr = data;
     r->last_len = len;
     memcpy(r->last, data, len < sizeof(r->last) ? len : sizeof(r->last));
