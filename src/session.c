@@ -512,8 +512,10 @@ int session_feed(struct session *s, const uint8_t *data, size_t len)
         if (n < 0)
             return fail(s, SESSION_ERR_PROTOCOL, WS_CLOSE_PROTOCOL_ERROR, "%s",
                         frame_strerror((int)n));
-        data += n;
-        len -= (size_t)n;
+        if (n > 0) { /* data may be NULL with len 0: no NULL + 0 */
+            data += n;
+            len -= (size_t)n;
+        }
 
         int rc = SESSION_OK;
         switch (ev.type) {
@@ -542,8 +544,7 @@ static bool sending_allowed(const struct session *s)
     return s->state == SESSION_OPEN;
 }
 
-int session_send_rsv(struct session *s, int opcode, unsigned rsv, const uint8_t *data,
-                     size_t len)
+int session_send_rsv(struct session *s, int opcode, unsigned rsv, const uint8_t *data, size_t len)
 {
     if (opcode != WS_OP_TEXT && opcode != WS_OP_BINARY)
         return SESSION_ERR_ARG;
