@@ -5,6 +5,8 @@
 B ?= build
 CONFIGURE_FLAGS ?=
 TOP := $(CURDIR)
+# Sanitizer builds: any UBSan report fails the test that triggered it, with a stack trace.
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 -include $(B)/config.mk
 

@@ -83,7 +83,7 @@ void conn_escape(char *out, size_t n, const uint8_t *p, size_t len)
 
 /* --- session callbacks -------------------------------------------------------------------- */
 
-static void on_message(void *ud, int opcode, const uint8_t *data, size_t len)
+static void on_message(void *ud, int opcode, uint8_t rsv, const uint8_t *data, size_t len)
 {
     struct conn *c = ud;
     if (c->h.on_message)
@@ -352,8 +352,12 @@ bool conn_flush_out(struct conn *c)
         return true;
     while (b->len > 0) {
         long n = transport_write(c->t, buf_head(b), b->len);
-        if (n == T_AGAIN)
+        if (n == T_AGAIN) {
+            /* TLS keeps what it was offered for the retry: the session must not rewrite it. */
+            if (b != &c->hs_out && c->o->url.tls)
+                session_output_hold(c->s, b->len);
             return true;
+        }
         if (n < 0) {
             if (c->state == CONN_CLOSING && session_state(c->s) != SESSION_CLOSE_SENT)
                 conn_finish(c, c->outcome, NULL); /* peer went away after its close: fine */

@@ -48,7 +48,11 @@ static int validate(const struct frame_parser *p)
 {
     const struct frame_header *h = &p->hdr;
 
+    /* Extensions may set their RSV bits on the first frame of a message only (RFC 7692 §6: not
+     * on continuation frames, never on control frames). */
     if (h->rsv & ~p->rsv_allowed)
+        return FRAME_ERR_RSV;
+    if (h->rsv != 0 && h->opcode != WS_OP_TEXT && h->opcode != WS_OP_BINARY)
         return FRAME_ERR_RSV;
     switch (h->opcode) {
     case WS_OP_CONT:

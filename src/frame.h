@@ -5,7 +5,7 @@
  * it reports, one at a time, the events it found (a complete header, a slice of payload, the end of
  * a frame). It does no I/O, never allocates and never prints; payload slices point into the
  * caller's buffer. It enforces every rule that can be checked from the frame sequence alone:
- * RSV bits not negotiated, reserved opcodes, control frames that are fragmented or longer than
+ * RSV bits not negotiated (or set on a frame other than a message's first), reserved opcodes, control frames that are fragmented or longer than
  * 125 bytes, masking in the wrong direction, 64-bit lengths with the top bit set, a continuation
  * with nothing to continue and a new data frame inside a fragmented message (§5.4).
  *
@@ -89,16 +89,42 @@ struct frame_event {
     uint64_t payload_offset; /* PAYLOAD: offset of data[0] within the frame's payload */
 };
 
-/* Errors, each a protocol violation (the caller fails the connection with close 1002). */
+/*
+ * Error codes of the frame codec and the session are grouped by kind in ranges of 100, as wslay's
+ * are, so a code that crosses layers still says what it is:
+ *   -1xx  need more input (none today: frame_parse() reports that as FRAME_EV_NONE)
+ *   -2xx  protocol: the peer broke RFC 6455 (the connection fails with a close code)
+ *   -3xx  argument or state: the caller asked for something invalid or too late
+ *   -4xx  resource: out of memory, random generator failed
+ */
+enum ws_error_kind {
+    WS_ERRKIND_NONE = 0, /* not an error (>= 0) */
+    WS_ERRKIND_NEED_MORE = 1,
+    WS_ERRKIND_PROTOCOL = 2,
+    WS_ERRKIND_ARGUMENT = 3,
+    WS_ERRKIND_RESOURCE = 4,
+    WS_ERRKIND_UNKNOWN = 5, /* negative but outside the ranges above */
+};
+
+static inline enum ws_error_kind ws_error_kind(long err)
+{
+    if (err >= 0)
+        return WS_ERRKIND_NONE;
+    if (err <= -100 && err > -500)
+        return (enum ws_error_kind)(-err / 100);
+    return WS_ERRKIND_UNKNOWN;
+}
+
+/* Frame errors, each a protocol violation (the caller fails the connection with close 1002). */
 enum frame_error {
-    FRAME_ERR_RSV = -1,    /* RSV bit set that was not negotiated */
-    FRAME_ERR_OPCODE = -2, /* reserved opcode 3-7 or 0xB-0xF */
-    FRAME_ERR_CONTROL_FRAGMENTED = -3,
-    FRAME_ERR_CONTROL_TOO_LONG = -4, /* control payload > 125 */
-    FRAME_ERR_MASK = -5,             /* masked when it must not be, or unmasked when it must */
-    FRAME_ERR_LENGTH = -6,           /* 64-bit length with the most significant bit set */
-    FRAME_ERR_CONT_UNEXPECTED = -7,  /* continuation frame with no message to continue */
-    FRAME_ERR_DATA_IN_FRAGMENT = -8, /* text/binary frame while a fragmented message is open */
+    FRAME_ERR_RSV = -201,    /* RSV bit set that was not negotiated, or on a frame it may not be */
+    FRAME_ERR_OPCODE = -202, /* reserved opcode 3-7 or 0xB-0xF */
+    FRAME_ERR_CONTROL_FRAGMENTED = -203,
+    FRAME_ERR_CONTROL_TOO_LONG = -204, /* control payload > 125 */
+    FRAME_ERR_MASK = -205,             /* masked when it must not be, or unmasked when it must */
+    FRAME_ERR_LENGTH = -206,           /* 64-bit length with the most significant bit set */
+    FRAME_ERR_CONT_UNEXPECTED = -207,  /* continuation frame with no message to continue */
+    FRAME_ERR_DATA_IN_FRAGMENT = -208, /* text/binary frame while a fragmented message is open */
 };
 
 /* Parser state. Treat as opaque; initialise with frame_parser_init(). */
@@ -117,7 +143,9 @@ struct frame_parser {
 
 /*
  * Initialise a parser. A client passes expect_masked = false (server frames must not be masked);
- * rsv_allowed is the set of RSV bits that extensions negotiated (0 for none).
+ * rsv_allowed is the set of RSV bits that extensions negotiated (0 for none). Those bits are
+ * accepted on the first frame of a data message (text or binary) only; on a continuation or a
+ * control frame any RSV bit is FRAME_ERR_RSV (RFC 7692 §6's rule for permessage-deflate).
  */
 void frame_parser_init(struct frame_parser *p, bool expect_masked, uint8_t rsv_allowed);
 

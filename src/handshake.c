@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "base64.h"
+#include "crypto.h"
 #include "rand.h"
-#include "sha1.h"
 
 #ifndef WSC_VERSION
 #define WSC_VERSION "0"
@@ -44,10 +44,14 @@ void handshake_accept_for(const char *key, char out[HANDSHAKE_ACCEPT_LEN + 1])
     }
     memcpy(cat, key, klen);
     memcpy(cat + klen, handshake_guid, glen);
-    uint8_t digest[SHA1_DIGEST_SIZE];
-    sha1(cat, klen + glen, digest);
+    uint8_t digest[CRYPTO_SHA1_SIZE];
+    int rc = crypto_sha1(cat, klen + glen, digest);
     if (cat != small)
         free(cat);
+    if (rc < 0) {
+        out[0] = '\0'; /* as above: no answer matches */
+        return;
+    }
     base64_encode(digest, sizeof(digest), out);
 }
 

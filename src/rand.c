@@ -1,42 +1,29 @@
 /*
- * rand - CSPRNG bytes from getrandom(2) for frame masks and handshake nonces (RFC 6455 §5.3,
- * §4.1). A small pool amortises the system call over many 4-byte masks; used bytes are wiped
- * so the pool never hands out the same byte twice.
+ * rand - CSPRNG bytes for frame masks and handshake nonces (RFC 6455 §5.3, §4.1), drawn from
+ * OpenSSL (crypto.c) into a pool. Each refill costs about as much as a few hundred single
+ * RAND_bytes() calls for 4-byte masks would; used bytes are wiped so the pool never hands out the
+ * same byte twice. Requests larger than the pool go straight to the generator.
  */
 #include "rand.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/random.h>
 
-#define RAND_POOL_SIZE 256
+#include "crypto.h"
+
+#define RAND_POOL_SIZE 4096
 
 static uint8_t rand_pool[RAND_POOL_SIZE];
 static size_t rand_avail; /* unused bytes at the end of rand_pool */
 
-/* Fill p[0..n) from the kernel, retrying on EINTR and short reads. */
-static int rand_fill(uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t r = getrandom(p, n, 0);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
 int rand_bytes(void *p, size_t n)
 {
     uint8_t *out = p;
+    if (n >= RAND_POOL_SIZE)
+        return crypto_random(out, n);
     while (n > 0) {
         if (rand_avail == 0) {
-            if (rand_fill(rand_pool, RAND_POOL_SIZE) < 0)
+            if (crypto_random(rand_pool, RAND_POOL_SIZE) < 0)
                 return -1;
             rand_avail = RAND_POOL_SIZE;
         }

@@ -32,7 +32,13 @@ struct session {
     int error; /* sticky enum session_error */
     char errtext[160];
 
-    struct buf out; /* frames waiting to be written */
+    struct buf out;     /* frames waiting to be written */
+    uint64_t out_total; /* bytes ever appended to out: stream position of its tail */
+    uint64_t out_hold;  /* stream position up to which a writer may hold bytes (never rewrite) */
+    /* The last automatic pong queued (§5.5.3: a newer ping may replace it while unsent). */
+    bool pong_queued;
+    uint64_t pong_pos; /* stream position of its first byte */
+    size_t pong_size;  /* header + payload */
 
     /* The frame being parsed (its HEADER arrived, its END not yet). */
     struct frame_header cur;
@@ -44,6 +50,7 @@ struct session {
     /* The data message being received. */
     struct buf msg;
     uint8_t msg_opcode; /* WS_OP_TEXT/BINARY, or 0 when no message is open */
+    uint8_t msg_rsv;    /* RSV bits of its first frame (extension-encoded when not 0) */
     uint64_t msg_len;   /* announced length of its frames so far (headers seen) */
     struct utf8_state utf8;
 
@@ -95,6 +102,26 @@ struct buf *session_output(struct session *s)
     return &s->out;
 }
 
+size_t session_output_pending(const struct session *s)
+{
+    return s->out.len;
+}
+
+/* Stream position of the first unwritten byte: everything before it was buf_consume()d. */
+static uint64_t out_head_pos(const struct session *s)
+{
+    return s->out_total - s->out.len;
+}
+
+void session_output_hold(struct session *s, size_t n)
+{
+    if (n > s->out.len)
+        n = s->out.len;
+    uint64_t end = out_head_pos(s) + n;
+    if (end > s->out_hold)
+        s->out_hold = end;
+}
+
 enum session_state session_state(const struct session *s)
 {
     return s->state;
@@ -120,35 +147,91 @@ const char *session_error_text(const struct session *s)
     return s->errtext;
 }
 
-/*
- * Append one complete frame (FIN set) to the output: header, then the payload masked on its way
- * from the caller's memory into the buffer. Clients mask every frame with a fresh key (§5.3).
- */
-static int queue_frame(struct session *s, uint8_t opcode, const uint8_t *data, size_t len)
+/* Size of a complete frame we send with len bytes of payload (minimal length encoding). */
+static size_t frame_size(const struct session *s, size_t len)
 {
-    if (len > SIZE_MAX - WS_MAX_HEADER_SIZE)
-        return SESSION_ERR_NOMEM;
-    if (buf_reserve(&s->out, WS_MAX_HEADER_SIZE + len) < 0)
-        return SESSION_ERR_NOMEM;
+    size_t hl = 2 + (len <= 125 ? 0 : len <= 0xFFFF ? 2 : 8) + (s->cfg.server ? 0 : 4);
+    return hl + len;
+}
 
-    struct frame_header h = {.fin = true, .rsv = 0, .opcode = opcode, .len = len};
+/*
+ * Write one complete frame (FIN set) at p, which has room for frame_size(len): header, then the
+ * payload masked on its way from the caller's memory. Clients mask every frame with a fresh key
+ * (§5.3). Returns the frame's size, or SESSION_ERR_RANDOM.
+ */
+static long build_frame(struct session *s, uint8_t *p, uint8_t opcode, uint8_t rsv,
+                        const uint8_t *data, size_t len)
+{
+    struct frame_header h = {.fin = true, .rsv = rsv, .opcode = opcode, .len = len};
     if (!s->cfg.server) {
         if (rand_bytes(h.mask, sizeof(h.mask)) < 0)
             return SESSION_ERR_RANDOM;
         h.masked = true;
     }
-    uint8_t *p = buf_tail(&s->out);
-    size_t hl = frame_build_header(p, true, 0, opcode, h.masked ? h.mask : NULL, len);
+    size_t hl = frame_build_header(p, true, rsv, opcode, h.masked ? h.mask : NULL, len);
     if (len > 0) {
         if (h.masked)
             frame_mask(p + hl, data, len, h.mask, 0);
         else
             memcpy(p + hl, data, len);
     }
-    buf_commit(&s->out, hl + len);
-
     if (s->cfg.cb.on_frame)
         s->cfg.cb.on_frame(s->cfg.ud, SESSION_OUT, &h, len ? data : empty_payload, len);
+    return (long)(hl + len);
+}
+
+/* Append one complete frame to the output. */
+static int queue_frame_rsv(struct session *s, uint8_t opcode, uint8_t rsv, const uint8_t *data,
+                           size_t len)
+{
+    if (len > SIZE_MAX - WS_MAX_HEADER_SIZE)
+        return SESSION_ERR_NOMEM;
+    if (buf_reserve(&s->out, WS_MAX_HEADER_SIZE + len) < 0)
+        return SESSION_ERR_NOMEM;
+    long n = build_frame(s, buf_tail(&s->out), opcode, rsv, data, len);
+    if (n < 0)
+        return (int)n;
+    buf_commit(&s->out, (size_t)n);
+    s->out_total += (uint64_t)n;
+    return SESSION_OK;
+}
+
+static int queue_frame(struct session *s, uint8_t opcode, const uint8_t *data, size_t len)
+{
+    return queue_frame_rsv(s, opcode, 0, data, len);
+}
+
+/*
+ * Answer a ping (§5.5.2). While our previous automatic pong has not started to be written, a
+ * newer ping replaces it (§5.5.3 lets us answer only the most recent ping), so a peer that floods
+ * pings and does not read gets one pong, not one per ping. The old pong is rewritten in place when
+ * the new one has the same size or is the last frame queued; otherwise the new one is appended
+ * (and becomes the replaceable one), so at most one extra pong stays per frame queued after it.
+ * Bytes a writer may hold (session_output_hold()) or has written are never touched.
+ */
+static int queue_pong_reply(struct session *s, const uint8_t *data, size_t len)
+{
+    uint64_t head = out_head_pos(s);
+    uint64_t frozen = s->out_hold > head ? s->out_hold : head;
+    if (s->pong_queued && s->pong_pos >= frozen) {
+        size_t off = (size_t)(s->pong_pos - head);
+        size_t size = frame_size(s, len);
+        if (off + s->pong_size == s->out.len) {
+            /* The last frame: drop it and queue the new one in its place. */
+            s->out.len -= s->pong_size;
+            s->out_total -= s->pong_size;
+        } else if (size == s->pong_size) {
+            long n = build_frame(s, buf_head(&s->out) + off, WS_OP_PONG, 0, data, len);
+            return n < 0 ? (int)n : SESSION_OK;
+        }
+    }
+    uint64_t pos = s->out_total;
+    int rc = queue_frame(s, WS_OP_PONG, data, len);
+    if (rc < 0)
+        return rc;
+    s->pong_queued = true;
+    s->pong_pos = pos;
+    s->pong_size = (size_t)(s->out_total - pos);
     return SESSION_OK;
 }
 
@@ -218,6 +301,7 @@ static int on_header(struct session *s, const struct frame_header *h)
 
     if (h->opcode != WS_OP_CONT) {
         s->msg_opcode = h->opcode;
+        s->msg_rsv = h->rsv;
         s->msg_len = 0;
         buf_clear(&s->msg);
         utf8_init(&s->utf8);
@@ -271,7 +355,8 @@ static int on_payload(struct session *s, const struct frame_event *ev)
         buf_commit(&s->msg, ev->len);
         p = dst;
     }
-    if (s->msg_opcode == WS_OP_TEXT && utf8_feed(&s->utf8, p, ev->len) != UTF8_OK)
+    if (s->msg_opcode == WS_OP_TEXT && s->msg_rsv == 0 &&
+        utf8_feed(&s->utf8, p, ev->len) != UTF8_OK)
         return fail(s, SESSION_ERR_UTF8, WS_CLOSE_INVALID_PAYLOAD, "invalid UTF-8 in text message");
     return SESSION_OK;
 }
@@ -328,7 +413,7 @@ static int on_end(struct session *s)
         case WS_OP_PING: {
             /* §5.5.2: answer at once, even between fragments and after we sent our close (only
              * a received close ends the duty to reply). */
-            int rc = queue_frame(s, WS_OP_PONG, p, len);
+            int rc = queue_pong_reply(s, p, len);
             if (rc == SESSION_ERR_NOMEM)
                 return fail_nomem(s);
             if (rc < 0)
@@ -362,7 +447,7 @@ static int on_end(struct session *s)
     if (!h->fin)
         return SESSION_OK;
 
-    if (s->msg_opcode == WS_OP_TEXT && !utf8_complete(&s->utf8))
+    if (s->msg_opcode == WS_OP_TEXT && s->msg_rsv == 0 && !utf8_complete(&s->utf8))
         return fail(s, SESSION_ERR_UTF8, WS_CLOSE_INVALID_PAYLOAD,
                     "invalid UTF-8 in text message (truncated sequence)");
     const uint8_t *msg_data;
@@ -374,11 +459,12 @@ static int on_end(struct session *s)
         msg_data = s->msg.len ? buf_head(&s->msg) : empty_payload;
         msg_len = s->msg.len;
     }
-    uint8_t op = s->msg_opcode;
+    uint8_t op = s->msg_opcode, rsv = s->msg_rsv;
     s->msg_opcode = 0;
+    s->msg_rsv = 0;
     s->msg_len = 0;
     if (s->cfg.cb.on_message)
-        s->cfg.cb.on_message(s->cfg.ud, op, msg_data, msg_len);
+        s->cfg.cb.on_message(s->cfg.ud, op, rsv, msg_data, msg_len);
     /* Keep the allocation for the next fragmented message. */
     buf_clear(&s->msg);
     return SESSION_OK;
@@ -401,13 +487,13 @@ int session_feed(struct session *s, const uint8_t *data, size_t len)
                 const uint8_t *p = ev.len ? ev.data : empty_payload;
                 if (s->cfg.max_message_size != 0 && h->len > s->cfg.max_message_size)
                     return too_big(s, h->len);
-                if (h->opcode == WS_OP_TEXT && !utf8_valid(p, ev.len))
+                if (h->opcode == WS_OP_TEXT && h->rsv == 0 && !utf8_valid(p, ev.len))
                     return fail(s, SESSION_ERR_UTF8, WS_CLOSE_INVALID_PAYLOAD,
                                 "invalid UTF-8 in text message");
                 if (s->cfg.cb.on_frame)
                     s->cfg.cb.on_frame(s->cfg.ud, SESSION_IN, h, p, ev.len);
                 if (s->cfg.cb.on_message)
-                    s->cfg.cb.on_message(s->cfg.ud, h->opcode, p, ev.len);
+                    s->cfg.cb.on_message(s->cfg.ud, h->opcode, h->rsv, p, ev.len);
                 continue;
             }
             int rc = on_header(s, &ev.hdr);
@@ -426,8 +512,10 @@ int session_feed(struct session *s, const uint8_t *data, size_t len)
         if (n < 0)
             return fail(s, SESSION_ERR_PROTOCOL, WS_CLOSE_PROTOCOL_ERROR, "%s",
                         frame_strerror((int)n));
-        data += n;
-        len -= (size_t)n;
+        if (n > 0) { /* data may be NULL with len 0: no NULL + 0 */
+            data += n;
+            len -= (size_t)n;
+        }
 
         int rc = SESSION_OK;
         switch (ev.type) {
@@ -456,16 +544,24 @@ static bool sending_allowed(const struct session *s)
     return s->state == SESSION_OPEN;
 }
 
-int session_send(struct session *s, int opcode, const uint8_t *data, size_t len)
+int session_send_rsv(struct session *s, int opcode, unsigned rsv, const uint8_t *data, size_t len)
 {
     if (opcode != WS_OP_TEXT && opcode != WS_OP_BINARY)
         return SESSION_ERR_ARG;
+    if (rsv > 7 || (rsv & ~(unsigned)s->cfg.rsv_allowed) != 0)
+        return SESSION_ERR_ARG;
     if (!sending_allowed(s))
         return SESSION_ERR_STATE;
-    /* §5.6: a text message must be valid UTF-8; refuse rather than make the peer fail us. */
-    if (opcode == WS_OP_TEXT && len > 0 && !utf8_valid(data, len))
+    /* §5.6: a text message must be valid UTF-8; refuse rather than make the peer fail us. With
+     * RSV bits the payload is extension-encoded: the extension checked the text before. */
+    if (opcode == WS_OP_TEXT && rsv == 0 && len > 0 && !utf8_valid(data, len))
         return SESSION_ERR_ARG;
-    return queue_frame(s, (uint8_t)opcode, data, len);
+    return queue_frame_rsv(s, (uint8_t)opcode, (uint8_t)rsv, data, len);
+}
+
+int session_send(struct session *s, int opcode, const uint8_t *data, size_t len)
+{
+    return session_send_rsv(s, opcode, 0, data, len);
 }
 
 int session_ping(struct session *s, const uint8_t *data, size_t len)

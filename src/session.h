@@ -9,11 +9,31 @@
  * Receiving: messages are reassembled (up to max_message_size, else close 1009); text is
  * validated as it arrives and fails fast (close 1007); frame-level violations fail with 1002.
  * A ping is answered at once with a pong of the same payload, also between the fragments of a
- * message; unsolicited pongs are only reported. The server's close is validated (code, reason
+ * message; while that pong is still unwritten a newer ping replaces it (§5.5.3), so a peer that
+ * floods pings without reading gets one pong, not a queue. Unsolicited pongs are only reported. The server's close is validated (code, reason
  * UTF-8, 1-byte payload) and echoed. After a close has been received or sent with an error,
  * further input is ignored and nothing more is sent.
  *
  * Sending: each message is one frame with FIN set, a fresh random mask and minimal length.
+ *
+ * Extensions (RFC 6455 §9, RSV bits §5.2): session_config.rsv_allowed holds the RSV bits the
+ * negotiated extensions use. A received message's first frame may carry them (not a continuation
+ * frame, never a control frame: RFC 7692 §6), anything else fails the connection with 1002. Each
+ * message reaches on_message with the RSV bits of its first frame; session_send_rsv() sets them on
+ * a message we send. A message with RSV bits set is extension-encoded, so the session does not
+ * check its UTF-8 (on receive or send) and max_message_size counts its bytes as they travel.
+ *
+ * Where permessage-deflate (RFC 7692) plugs in, later: a transform in session_config, e.g.
+ *     struct session_ext { uint8_t rsv;  // RSV1 for deflate
+ *         int (*decode)(void *ud, const uint8_t *in, size_t n, struct buf *out);  // inflate
+ *         int (*encode)(void *ud, const uint8_t *in, size_t n, struct buf *out);  // deflate
+ *         void *ud; };
+ * On receive, in on_end() where a message is complete: if its RSV bits include ext->rsv, decode
+ * it into a buffer, then check UTF-8 and max_message_size on the decoded bytes (the checks skipped
+ * above move here) and call on_message with rsv 0 for the decoded message. On send, session_send()
+ * encodes through ext->encode and queues the result with session_send_rsv()'s path and ext->rsv.
+ * Control frames never pass through it. Decode errors fail the connection (1007 for bad data,
+ * 1009 over the limit); errors keep the kinds of enum ws_error_kind.
  */
 #ifndef WSC_SESSION_H
 #define WSC_SESSION_H
@@ -28,8 +48,9 @@
 enum session_dir { SESSION_IN = 0, SESSION_OUT = 1 };
 
 struct session_callbacks {
-    /* A complete text or binary message. data is valid only during the call. */
-    void (*on_message)(void *ud, int opcode, const uint8_t *data, size_t len);
+    /* A complete text or binary message. rsv: the RSV bits of its first frame (WS_RSV1..3),
+     * always within rsv_allowed; 0 without extensions. data is valid only during the call. */
+    void (*on_message)(void *ud, int opcode, uint8_t rsv, const uint8_t *data, size_t len);
     /* A ping arrived; the pong is already queued. May be NULL. */
     void (*on_ping)(void *ud, const uint8_t *data, size_t len);
     /* A pong arrived. May be NULL. */
@@ -45,7 +66,7 @@ struct session_callbacks {
 
 struct session_config {
     uint64_t max_message_size; /* 0 = unlimited */
-    uint8_t rsv_allowed;       /* RSV bits negotiated by extensions, 0 for none */
+    uint8_t rsv_allowed;       /* RSV bits negotiated by extensions (WS_RSV1...), 0 for none */
     bool server;               /* future listen mode: expect masked frames, send unmasked */
     struct session_callbacks cb;
     void *ud;
@@ -58,15 +79,20 @@ enum session_state {
     SESSION_FAILED,     /* we failed the connection (close with an error code queued) */
 };
 
+/* Grouped by kind like the frame codec's errors (see enum ws_error_kind in frame.h). */
 enum session_error {
     SESSION_OK = 0,
-    SESSION_ERR_PROTOCOL = -1, /* peer broke the protocol; we sent 1002 */
-    SESSION_ERR_UTF8 = -2,     /* invalid UTF-8 in a text message or close reason; we sent 1007 */
-    SESSION_ERR_TOO_BIG = -3,  /* message over max_message_size; we sent 1009 */
-    SESSION_ERR_NOMEM = -4,
-    SESSION_ERR_STATE = -5,  /* send after close */
-    SESSION_ERR_ARG = -6,    /* bad argument: control payload > 125, invalid close code/reason */
-    SESSION_ERR_RANDOM = -7, /* the random generator failed */
+    /* -2xx protocol: the peer's fault; the connection failed with the close code named. */
+    SESSION_ERR_PROTOCOL = -250, /* peer broke the protocol; we sent 1002 */
+    SESSION_ERR_UTF8 = -251,     /* invalid UTF-8 in a text message or close reason; we sent 1007 */
+    SESSION_ERR_TOO_BIG = -252,  /* message over max_message_size; we sent 1009 */
+    /* -3xx argument or state: the caller's request was refused, nothing was queued. */
+    SESSION_ERR_ARG = -301,   /* bad argument: control payload > 125, invalid close code/reason,
+                               * text not UTF-8, RSV bits not allowed */
+    SESSION_ERR_STATE = -302, /* send after close */
+    /* -4xx resource. */
+    SESSION_ERR_NOMEM = -401,
+    SESSION_ERR_RANDOM = -402, /* the random generator failed */
 };
 
 struct session;
@@ -84,8 +110,18 @@ void session_free(struct session *s);
  */
 int session_feed(struct session *s, const uint8_t *data, size_t len);
 
-/* Queue a text or binary message as one frame. SESSION_ERR_STATE unless OPEN. */
+/*
+ * Queue a text or binary message as one frame. SESSION_ERR_ARG for another opcode or text that
+ * is not valid UTF-8; SESSION_ERR_STATE unless OPEN.
+ */
 int session_send(struct session *s, int opcode, const uint8_t *data, size_t len);
+/*
+ * The same with RSV bits set on the frame (an extension's encoded payload). SESSION_ERR_ARG when
+ * rsv has a bit outside session_config.rsv_allowed; with rsv != 0 the payload is not checked for
+ * UTF-8. session_send() is session_send_rsv() with rsv 0.
+ */
+int session_send_rsv(struct session *s, int opcode, unsigned rsv, const uint8_t *data,
+                     size_t len);
 /* Queue a ping / an unsolicited pong (len <= 125). SESSION_ERR_STATE unless OPEN. */
 int session_ping(struct session *s, const uint8_t *data, size_t len);
 int session_pong(struct session *s, const uint8_t *data, size_t len);
@@ -96,8 +132,25 @@ int session_pong(struct session *s, const uint8_t *data, size_t len);
  */
 int session_close(struct session *s, int code, const char *reason, size_t reason_len);
 
-/* Bytes waiting to be written to the peer; the caller writes them and buf_consume()s. */
+/*
+ * Bytes waiting to be written to the peer; the caller writes them from buf_head() and
+ * buf_consume()s what was written, and does nothing else to the buffer. The pointer stays valid
+ * until session_free(); the bytes may move on any session call that queues a frame.
+ *
+ * Only bytes that have not started to be written are ever rewritten (an unsent pong replaced by
+ * a newer one): the session counts what was consumed. A writer that may keep a copy of bytes it
+ * did not report as written (TLS: after SSL_write() wants to be retried, OpenSSL has already
+ * encrypted them) must call session_output_hold(s, n) for the n bytes it offered, before the
+ * session is fed again; consuming past them releases the hold. A plain send() needs no call.
+ */
 struct buf *session_output(struct session *s);
+void session_output_hold(struct session *s, size_t n);
+/*
+ * Bytes queued and not yet consumed (session_output()->len). With pongs coalesced, the queue only
+ * grows with what the caller sends and one pong, plus the close: the loop bounds it by not
+ * reading (or not accepting input) while this is above its high-water mark.
+ */
+size_t session_output_pending(const struct session *s);
 
 enum session_state session_state(const struct session *s);
 /* The peer's close code (1005 when its close had none), or 0 if none received yet. */

@@ -474,6 +474,31 @@ START_TEST(parse_rsv1_allowed_when_negotiated)
 }
 END_TEST
 
+START_TEST(parse_rsv1_negotiated_rejected_on_continuation)
+{
+    /* RSV1 negotiated: a fragment with RSV1 starts a message; RSV1 on its continuation is an
+     * error (RFC 7692 §6: only the first frame of a message carries it). */
+    static const uint8_t in[] = {0x41, 0x01, 'a', 0xC0, 0x01, 'b'};
+    static const struct exp_frame f[] = {{false, WS_RSV1, WS_OP_TEXT, false, 1, P("a"), 1, true}};
+
+    RUN(false, WS_RSV1, in, f, FRAME_ERR_RSV);
+}
+END_TEST
+
+START_TEST(parse_rsv1_negotiated_rejected_on_control)
+{
+    /* RSV1 negotiated, yet a ping, a pong or a close with RSV1 is an error; so is RSV1 on a
+     * reserved opcode (the RSV check comes first). */
+    static const uint8_t ping[] = {0xC9, 0x00}, pong[] = {0xCA, 0x00}, cl[] = {0xC8, 0x00};
+    static const uint8_t resv[] = {0xC3, 0x00};
+
+    RUN_NOFRAME(false, WS_RSV1, ping, FRAME_ERR_RSV);
+    RUN_NOFRAME(false, WS_RSV1, pong, FRAME_ERR_RSV);
+    RUN_NOFRAME(false, WS_RSV1, cl, FRAME_ERR_RSV);
+    RUN_NOFRAME(false, WS_RSV1, resv, FRAME_ERR_RSV);
+}
+END_TEST
+
 START_TEST(parse_reserved_opcode_rejected)
 {
     /* FIN + opcode _i (3-7 and 0xB-0xF), empty. */
@@ -1020,6 +1045,8 @@ static Suite *frame_suite(void)
     tcase_add_test(tc, parse_rsv2_rejected);
     tcase_add_test(tc, parse_rsv3_rejected);
     tcase_add_test(tc, parse_rsv1_allowed_when_negotiated);
+    tcase_add_test(tc, parse_rsv1_negotiated_rejected_on_continuation);
+    tcase_add_test(tc, parse_rsv1_negotiated_rejected_on_control);
     tcase_add_loop_test(tc, parse_reserved_opcode_rejected, 0, 10);
     tcase_add_test(tc, parse_error_order_rsv_before_opcode);
     tcase_add_test(tc, parse_fragmented_ping_rejected);
