@@ -354,7 +354,7 @@ bool conn_flush_out(struct conn *c)
         long n = transport_write(c->t, buf_head(b), b->len);
         if (n == T_AGAIN) {
             /* TLS keeps what it was offered for the retry: the session must not rewrite it. */
-            if (b != &c->hs_out && c->o->url.tls)
+            if (b != &c->hs_out && c->cfg.tls)
                 session_output_hold(c->s, b->len);
             return true;
         }
