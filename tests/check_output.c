@@ -2,11 +2,14 @@
  * byte for byte; --match filtering; large messages (the writev path); errors. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check_common.h"
@@ -454,7 +457,12 @@ START_TEST(nonblocking_pipe_gets_every_byte)
     ck_assert_int_eq(output_message(WS_OP_BINARY, t, n), 1);
     for (int i = 0; i < 5000; i++)
         ck_assert_int_eq(output_message(WS_OP_TEXT, (const uint8_t *)"0123456789abcdef", 16), 1);
-    ck_assert_int_eq(output_flush(), 0);
+    /* stdout is slow: the loop waits for POLLOUT and writes more until all has gone */
+    while (output_pending() > 0) {
+        struct pollfd pf = {.fd = output_fd(), .events = POLLOUT};
+        ck_assert_int_ge(poll(&pf, 1, 5000), 1);
+        ck_assert_int_eq(output_flush(), 0);
+    }
     output_free();
     close(p[1]);
     pthread_join(th, NULL);
@@ -500,6 +508,155 @@ START_TEST(closed_reader_is_epipe)
 }
 END_TEST
 
+/* --- stdout that does not read: nothing waits, the bound holds, nothing is lost --- */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read everything the other end has for us now (non-blocking), into got. */
+static void read_available(int fd, struct buf *got)
+{
+    uint8_t chunk[65536];
+    for (;;) {
+        ssize_t r = read(fd, chunk, sizeof chunk);
+        if (r <= 0)
+            return;
+        ck_assert_int_eq(buf_append(got, chunk, (size_t)r), 0);
+    }
+}
+
+/* The sequence of messages the stall tests write: small, medium and large, text and binary. */
+static size_t stall_message(unsigned i, uint8_t *m, int *opcode)
+{
+    static const size_t sizes[] = {32, 1000, 16384, 70000, 5, 300000};
+    size_t n = sizes[i % 6];
+    for (size_t k = 0; k < n; k++)
+        m[k] = (uint8_t)('a' + (i + k) % 26);
+    *opcode = i % 2 ? WS_OP_BINARY : WS_OP_TEXT;
+    return n;
+}
+
+/* Write messages the way the loop does (one "wake" of up to wake bytes, only while stdout is
+ * under the high-water mark) into fd whose reader does not read, then drain. */
+static void stall_then_drain(int wfd, int rfd, bool was_blocking)
+{
+    struct options o;
+    opts(&o, BINFMT_RAW, false, false, NULL);
+    output_init(&o, wfd);
+    if (was_blocking) /* the shared open file description is left blocking */
+        ck_assert_int_eq(fcntl(wfd, F_GETFL) & O_NONBLOCK, 0);
+    uint8_t *m = malloc(300000);
+    ck_assert_ptr_nonnull(m);
+    struct buf want;
+    buf_init(&want);
+    const size_t wake = 2u << 20; /* the most one wake of the loop receives */
+    size_t most = 0;
+    unsigned i = 0;
+    int64_t t0 = now_ms();
+    for (int round = 0; round < 20; round++) {
+        if (output_over())
+            continue; /* the loop does not read the socket now */
+        for (size_t got = 0; got < wake;) {
+            int op;
+            size_t n = stall_message(i++, m, &op);
+            ck_assert_int_eq(output_message(op, m, n), 1);
+            ck_assert_int_eq(buf_append(&want, m, n), 0);
+            if (op == WS_OP_TEXT)
+                ck_assert_int_eq(buf_append(&want, "\n", 1), 0);
+            got += n;
+            if (output_pending() > most)
+                most = output_pending();
+        }
+        ck_assert_int_eq(output_flush(), 0);
+    }
+    /* none of this waited for the reader */
+    ck_assert_int_lt(now_ms() - t0, 2000);
+    ck_assert(output_over());
+    ck_assert_uint_gt(output_pending(), 0);
+    /* bounded: the high-water mark, one wake and one message */
+    ck_assert_uint_le(most, OUTPUT_HIGH + wake + 300000 + 1);
+    ck_assert_uint_lt(want.len, 30u << 20);
+
+    /* the reader starts reading: everything arrives, intact and in order */
+    struct buf got;
+    buf_init(&got);
+    ck_assert_int_eq(fcntl(rfd, F_SETFL, O_NONBLOCK), 0);
+    while (output_pending() > 0) {
+        read_available(rfd, &got);
+        struct pollfd pf = {.fd = output_fd(), .events = POLLOUT};
+        ck_assert_int_ge(poll(&pf, 1, 5000), 1);
+        ck_assert_int_eq(output_flush(), 0);
+    }
+    ck_assert(!output_over());
+    output_free();
+    close(wfd);
+    for (int k = 0; k < 100 && got.len < want.len; k++) {
+        read_available(rfd, &got);
+        usleep(1000);
+    }
+    close(rfd);
+    ck_assert_uint_eq(got.len, want.len);
+    ck_assert(memcmp(buf_head(&got), buf_head(&want), want.len) == 0);
+    buf_free(&got);
+    buf_free(&want);
+    free(m);
+}
+
+START_TEST(stalled_pipe_never_blocks_and_drains_intact)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0); /* blocking, as a shell's pipe is */
+    stall_then_drain(p[1], p[0], false);
+}
+END_TEST
+
+START_TEST(stalled_nonblocking_pipe_drains_intact)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+    stall_then_drain(p[1], p[0], false);
+}
+END_TEST
+
+START_TEST(stalled_socket_never_blocks_and_drains_intact)
+{
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    stall_then_drain(sv[0], sv[1], false);
+}
+END_TEST
+
+/* A reader that went away while output was waiting: the error is reported, and sticks. */
+START_TEST(reader_gone_while_stalled_is_epipe)
+{
+    int p[2];
+    signal(SIGPIPE, SIG_IGN);
+    ck_assert_int_eq(pipe(p), 0);
+    struct options o;
+    opts(&o, BINFMT_RAW, false, false, NULL);
+    output_init(&o, p[1]);
+    uint8_t *t = pattern(200000, 2);
+    ck_assert_int_eq(output_message(WS_OP_BINARY, t, 200000), 1);
+    ck_assert_uint_gt(output_pending(), 0);
+    close(p[0]);
+    errno = 0;
+    ck_assert_int_eq(output_flush(), -1);
+    ck_assert_int_eq(errno, EPIPE);
+    ck_assert_uint_eq(output_pending(), 0);
+    errno = 0;
+    ck_assert_int_eq(output_message(WS_OP_TEXT, (const uint8_t *)"x", 1), -1);
+    ck_assert_int_eq(errno, EPIPE);
+    free(t);
+    output_free();
+    close(p[1]);
+}
+END_TEST
+
 static Suite *output_suite(void)
 {
     Suite *s = suite_create("output");
@@ -513,6 +670,10 @@ static Suite *output_suite(void)
     tcase_add_test(tc, many_small_messages_over_the_flush_threshold);
     tcase_add_test(tc, nonblocking_pipe_gets_every_byte);
     tcase_add_test(tc, closed_reader_is_epipe);
+    tcase_add_test(tc, stalled_pipe_never_blocks_and_drains_intact);
+    tcase_add_test(tc, stalled_nonblocking_pipe_drains_intact);
+    tcase_add_test(tc, stalled_socket_never_blocks_and_drains_intact);
+    tcase_add_test(tc, reader_gone_while_stalled_is_epipe);
     tcase_set_timeout(tc, 20);
     suite_add_tcase(s, tc);
 
