@@ -12,12 +12,45 @@
 #include <string.h>
 #include <time.h>
 
+#include "handshake.h"
 #include "log.h"
 #include "status.h"
+#include "transport.h"
 
 #define CONN_READ_SIZE        (256 * 1024)
 #define CONN_CLOSE_TIMEOUT_MS 2000 /* wait this long for the peer's close and its TCP close */
 #define CONN_READS_PER_WAKE   8    /* bound one wake's reading so stdin is not starved */
+
+struct conn {
+    struct conn_config cfg;
+    struct conn_handlers h;
+    void *ud;
+    enum conn_state state;
+    struct transport *t;
+    struct session *s;
+    struct handshake_request req;
+    char *host_header;
+    struct buf hs_out; /* request bytes not yet written */
+    struct buf hs_in;  /* response bytes read so far */
+    char subprotocol[256];
+    char peer[80];
+    int64_t deadline;          /* monotonic ms; -1 = none */
+    int64_t last_rx;           /* monotonic ms of the last byte received */
+    enum conn_outcome outcome; /* why it ended, once DONE (set earlier while closing) */
+    char detail[1024];         /* completes the outcome's message */
+    char message[1200];        /* conn_outcome_message(outcome, detail), built when DONE */
+    bool we_closed;            /* the close was ours */
+    bool shut;                 /* transport_shutdown() done */
+    int http_status;           /* status of a refused upgrade */
+    bool refusing;             /* non-101 reply: reading its body before reporting */
+    long retry_after;          /* seconds from a refused upgrade's Retry-After, -1 if none */
+    uint64_t out_total;        /* session bytes handed to the kernel, over all connections */
+    uint64_t close_gone;       /* conn_out_gone() when the close deadline was last set */
+    uint8_t *rbuf;
+    size_t rbuf_size;
+};
+
+/* --- small things -------------------------------------------------------------------------- */
 
 int64_t conn_now(void)
 {
@@ -43,24 +76,25 @@ static void set_state(struct conn *c, enum conn_state st)
         c->h.on_state(c->ud, st);
 }
 
-static void finish(struct conn *c, int result, const char *fmt, ...)
+static void finish(struct conn *c, enum conn_outcome outcome, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Close the socket and enter DONE; the first result sticks. */
-static void finish(struct conn *c, int result, const char *fmt, ...)
+/* Close the socket and enter DONE with this outcome and detail (fmt NULL: keep the detail). */
+static void finish(struct conn *c, enum conn_outcome outcome, const char *fmt, ...)
 {
     if (c->state == CONN_DONE)
         return;
-    c->result = result;
+    c->outcome = outcome;
     if (fmt) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(c->error, sizeof c->error, fmt, ap);
+        vsnprintf(c->detail, sizeof c->detail, fmt, ap);
         va_end(ap);
     }
+    conn_outcome_message(c->outcome, c->detail, c->message, sizeof c->message);
     /* What the kernel still held unsent never left this machine: it does not count as written,
      * so the records it carried are sent again on the next connection. */
-    if (!c->o->url.tls && (c->state == CONN_OPEN || c->state == CONN_CLOSING))
+    if (!c->cfg.tls && (c->state == CONN_OPEN || c->state == CONN_CLOSING))
         c->out_total = conn_out_gone(c);
     transport_free(c->t);
     c->t = NULL;
@@ -130,90 +164,109 @@ static void transport_log(void *ud, const char *line)
 
 /* --- life cycle ---------------------------------------------------------------------------- */
 
-int conn_init(struct conn *c, const struct options *o, const struct conn_handlers *h, void *ud)
+/* Host: is the host, bracketed if an IPv6 literal, with the port unless it is the default. */
+static char *host_header_new(const struct conn_config *cfg)
 {
-    memset(c, 0, sizeof *c);
-    c->o = o;
+    char *s = NULL;
+    bool v6 = strchr(cfg->host, ':') != NULL;
+    int n;
+    if (cfg->port == (cfg->tls ? 443 : 80))
+        n = asprintf(&s, "%s%s%s", v6 ? "[" : "", cfg->host, v6 ? "]" : "");
+    else
+        n = asprintf(&s, "%s%s%s:%u", v6 ? "[" : "", cfg->host, v6 ? "]" : "", (unsigned)cfg->port);
+    return n < 0 ? NULL : s;
+}
+
+int conn_configure(struct conn *c, const struct conn_config *cfg)
+{
+    if (cfg->role != CONN_CLIENT || cfg->host == NULL)
+        return -1;
+    char *hh = host_header_new(cfg);
+    if (hh == NULL)
+        return -1;
+    free(c->host_header);
+    c->host_header = hh;
+    c->cfg = *cfg;
+    return 0;
+}
+
+struct conn *conn_new(const struct conn_config *cfg, const struct conn_handlers *h, void *ud)
+{
+    struct conn *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
     c->h = *h;
     c->ud = ud;
     c->deadline = -1;
+    c->retry_after = -1;
     buf_init(&c->hs_out);
     buf_init(&c->hs_in);
     c->rbuf_size = CONN_READ_SIZE;
     c->rbuf = malloc(c->rbuf_size);
-    c->host_header = url_host_header(&o->url);
-    if (c->rbuf == NULL || c->host_header == NULL) {
+    if (c->rbuf == NULL || conn_configure(c, cfg) < 0) {
         conn_free(c);
-        return -1;
+        return NULL;
     }
-    return 0;
+    return c;
 }
 
 void conn_free(struct conn *c)
 {
+    if (c == NULL)
+        return;
     transport_free(c->t);
-    c->t = NULL;
     session_free(c->s);
-    c->s = NULL;
     buf_free(&c->hs_out);
     buf_free(&c->hs_in);
     free(c->rbuf);
-    c->rbuf = NULL;
     free(c->host_header);
-    c->host_header = NULL;
-}
-
-static int transport_exit(int err)
-{
-    switch (err) {
-    case T_ERR_RESOLVE:
-        return EXIT_RESOLVE;
-    case T_ERR_CONNECT:
-        return EXIT_CONNECT;
-    case T_ERR_TLS:
-        return EXIT_TLS;
-    case T_ERR_VERIFY:
-        return EXIT_CERT;
-    case T_ERR_CONFIG:
-        return EXIT_USAGE;
-    case T_ERR_NOMEM:
-        return EXIT_INTERNAL;
-    default:
-        return EXIT_BROKEN;
-    }
+    free(c);
 }
 
 static void transport_failed(struct conn *c, int err)
 {
-    const char *what = err == T_ERR_RESOLVE   ? "cannot resolve host"
-                       : err == T_ERR_CONNECT ? "cannot connect"
-                       : err == T_ERR_TLS     ? "TLS handshake failed"
-                       : err == T_ERR_VERIFY  ? "server certificate not verified"
-                       : err == T_ERR_CONFIG  ? "bad TLS configuration"
-                                              : "connection broke";
-    if (err == T_ERR_RESOLVE) /* the transport's text already says it all */
-        finish(c, transport_exit(err), "%s", transport_error(c->t));
-    else
-        finish(c, transport_exit(err), "%s: %s", what, transport_error(c->t));
+    switch (err) {
+    case T_ERR_RESOLVE: /* the transport's text already says it all */
+        finish(c, CONN_ERR_RESOLVE, "%s", transport_error(c->t));
+        break;
+    case T_ERR_CONNECT:
+        finish(c, CONN_ERR_CONNECT, "%s", transport_error(c->t));
+        break;
+    case T_ERR_TLS:
+        finish(c, CONN_ERR_TLS, "%s", transport_error(c->t));
+        break;
+    case T_ERR_VERIFY:
+        finish(c, CONN_ERR_CERT, "%s", transport_error(c->t));
+        break;
+    case T_ERR_CONFIG:
+        finish(c, CONN_ERR_TLS_CONFIG, "%s", transport_error(c->t));
+        break;
+    case T_ERR_NOMEM:
+        finish(c, CONN_ERR_INTERNAL, "out of memory");
+        break;
+    default:
+        finish(c, CONN_ERR_RESET, "%s", transport_error(c->t));
+        break;
+    }
 }
 
 void conn_start(struct conn *c)
 {
-    const struct options *o = c->o;
+    const struct conn_config *cfg = &c->cfg;
     struct transport_config tc = {
-        .host = o->url.host,
-        .port = o->url.port,
-        .tls = o->url.tls,
-        .cacert = o->cacert,
-        .insecure = o->insecure,
+        .host = cfg->host,
+        .port = cfg->port,
+        .tls = cfg->tls,
+        .cacert = cfg->cacert,
+        .insecure = cfg->insecure,
         .log = transport_log,
         .ud = c,
     };
     buf_clear(&c->hs_out);
     buf_clear(&c->hs_in);
     c->we_closed = c->shut = false;
-    c->result = 0;
-    c->error[0] = '\0';
+    c->outcome = CONN_OK_CLOSED;
+    c->detail[0] = c->message[0] = '\0';
     c->subprotocol[0] = '\0';
     c->peer[0] = '\0';
     c->http_status = 0;
@@ -222,11 +275,11 @@ void conn_start(struct conn *c)
     session_free(c->s);
     c->s = NULL;
     c->state = CONN_IDLE;
-    c->deadline = conn_now() + (int64_t)(o->connect_timeout * 1000);
+    c->deadline = conn_now() + (int64_t)(cfg->connect_timeout * 1000);
     set_state(c, CONN_CONNECTING);
     c->t = transport_new(&tc);
     if (c->t == NULL) {
-        finish(c, EXIT_INTERNAL, "out of memory");
+        finish(c, CONN_ERR_INTERNAL, "out of memory");
         return;
     }
     int rc = transport_start(c->t);
@@ -242,7 +295,7 @@ int conn_fd(const struct conn *c)
 uint64_t conn_out_sent(const struct conn *c)
 {
     /* With TLS the unsent ciphertext cannot be mapped back to our bytes exactly. */
-    return c->o->url.tls ? c->out_total : conn_out_gone(c);
+    return c->cfg.tls ? c->out_total : conn_out_gone(c);
 }
 
 uint64_t conn_out_gone(const struct conn *c)
@@ -282,9 +335,9 @@ int64_t conn_deadline(const struct conn *c)
     return c->state == CONN_DONE ? -1 : c->deadline;
 }
 
-void conn_abort(struct conn *c, int result, const char *why)
+void conn_abort(struct conn *c, enum conn_outcome outcome, const char *detail)
 {
-    finish(c, result, "%s", why);
+    finish(c, outcome, "%s", detail ? detail : "");
 }
 
 void conn_timer(struct conn *c)
@@ -298,8 +351,7 @@ void conn_timer(struct conn *c)
             refused(c);
             break;
         }
-        finish(c, EXIT_TIMEOUT, "timed out after %g s %s (--connect-timeout)",
-               c->o->connect_timeout,
+        finish(c, CONN_ERR_TIMEOUT, "after %g s %s (--connect-timeout)", c->cfg.connect_timeout,
                c->state == CONN_HANDSHAKE              ? "waiting for the handshake reply"
                : c->t && transport_tcp_connected(c->t) ? "during the TLS handshake"
                                                        : "connecting");
@@ -314,11 +366,10 @@ void conn_timer(struct conn *c)
             break;
         }
         /* The peer did not finish the closing handshake in time: close TCP anyway. */
-        int result = c->result;
         if (session_state(c->s) == SESSION_CLOSE_SENT)
             log_msg(LOG_VERBOSE, "no close frame from the server within %d ms",
                     CONN_CLOSE_TIMEOUT_MS);
-        finish(c, result, NULL);
+        finish(c, c->outcome, NULL);
         break;
     }
     default:
@@ -340,9 +391,9 @@ static bool flush_out(struct conn *c)
             return true;
         if (n < 0) {
             if (c->state == CONN_CLOSING && session_state(c->s) != SESSION_CLOSE_SENT)
-                finish(c, c->result, NULL); /* peer went away after its close: fine */
+                finish(c, c->outcome, NULL); /* peer went away after its close: fine */
             else
-                finish(c, EXIT_BROKEN, "connection broke while sending: %s", transport_error(c->t));
+                finish(c, CONN_ERR_SEND, "%s", transport_error(c->t));
             return false;
         }
         buf_consume(b, (size_t)n);
@@ -373,26 +424,25 @@ static void session_changed(struct conn *c, int err)
     if (ss == SESSION_FAILED) {
         /* Our own failures (memory, random generator) are not the server's fault. */
         bool ours = err == SESSION_ERR_NOMEM || err == SESSION_ERR_RANDOM;
-        if (c->result == 0)
-            snprintf(c->error, sizeof c->error, "%s: %s (sent close %d)",
-                     ours ? "internal error" : "server broke the protocol",
-                     session_error_text(c->s), session_close_code_sent(c->s));
-        c->result = ours ? EXIT_INTERNAL : EXIT_PROTOCOL;
+        if (conn_outcome_exit(c->outcome) == EXIT_OK) { /* the first failure sticks */
+            c->outcome = ours ? CONN_ERR_INTERNAL : CONN_ERR_PROTOCOL;
+            snprintf(c->detail, sizeof c->detail, "%s%s (sent close %d)",
+                     ours ? "internal error: " : "", session_error_text(c->s),
+                     session_close_code_sent(c->s));
+        }
     } else if (ss == SESSION_CLOSED && !c->we_closed) {
         int code = session_close_code_received(c->s);
         const char *raw = session_close_reason_received(c->s);
         char reason[4 * 123 + 1]; /* \xNN at worst */
         escape_text(reason, sizeof reason, (const uint8_t *)raw, strlen(raw));
-        if (code == WS_CLOSE_NORMAL || code == WS_CLOSE_GOING_AWAY || code == WS_CLOSE_NO_STATUS) {
-            c->result = EXIT_OK;
-            if (code != WS_CLOSE_NORMAL)
-                snprintf(c->error, sizeof c->error, "server closed the connection with %d%s%s",
-                         code, *reason ? ": " : "", reason);
-        } else {
-            c->result = EXIT_SERVER_CLOSE;
-            snprintf(c->error, sizeof c->error, "server closed the connection with %d%s%s", code,
-                     *reason ? ": " : "", reason);
-        }
+        if (code == WS_CLOSE_NORMAL)
+            c->outcome = CONN_OK_CLOSED;
+        else if (code == WS_CLOSE_GOING_AWAY || code == WS_CLOSE_NO_STATUS)
+            c->outcome = CONN_OK_SERVER_CLOSED;
+        else
+            c->outcome = CONN_ERR_SERVER_CLOSE;
+        if (code != WS_CLOSE_NORMAL)
+            snprintf(c->detail, sizeof c->detail, "%d%s%s", code, *reason ? ": " : "", reason);
     }
 }
 
@@ -403,14 +453,14 @@ int conn_close(struct conn *c, int code, const char *reason)
     if (c->state != CONN_OPEN) {
         if (c->state == CONN_CLOSING)
             return 0;
-        finish(c, EXIT_OK, NULL); /* not established yet: nothing to close politely */
+        finish(c, CONN_ABORTED, NULL); /* not established yet: nothing to close politely */
         return 0;
     }
     int rc = session_close(c->s, code, reason, reason ? strlen(reason) : 0);
     if (rc < 0)
         return rc;
     c->we_closed = true;
-    c->result = EXIT_OK;
+    c->outcome = CONN_OK_CLOSED;
     session_changed(c, 0);
     flush_out(c);
     return 0;
@@ -423,13 +473,13 @@ static void handshake_done(struct conn *c, size_t head_len)
     const uint8_t *rest = buf_head(&c->hs_in) + head_len;
     size_t rest_len = c->hs_in.len - head_len;
     struct session_config sc = {
-        .max_message_size = c->o->max_message_size,
-        .cb = {on_message, on_ping, on_pong, on_close, log_comms_enabled() ? on_frame : NULL},
+        .max_message_size = c->cfg.max_message_size,
+        .cb = {on_message, on_ping, on_pong, on_close, c->cfg.log_comms ? on_frame : NULL},
         .ud = c,
     };
     c->s = session_new(&sc);
     if (c->s == NULL) {
-        finish(c, EXIT_INTERNAL, "out of memory");
+        finish(c, CONN_ERR_INTERNAL, "out of memory");
         return;
     }
     c->deadline = -1;
@@ -451,7 +501,7 @@ static void refused(struct conn *c)
     const char *head = (const char *)buf_head(&c->hs_in);
     int n = handshake_response_parse(head, c->hs_in.len, &r);
     if (n < 0) {
-        finish(c, EXIT_UPGRADE_REFUSED, "server refused the upgrade: HTTP %d", c->http_status);
+        finish(c, CONN_ERR_REFUSED, "HTTP %d", c->http_status);
         return;
     }
     char body[201];
@@ -469,8 +519,8 @@ static void refused(struct conn *c)
     while (k > 0 && body[k - 1] == ' ')
         k--;
     body[k] = '\0';
-    finish(c, EXIT_UPGRADE_REFUSED, "server refused the upgrade: HTTP/1.%d %d %.*s%s%s",
-           r.minor_version, r.status, (int)r.reason_len, r.reason, k ? ": " : "", body);
+    finish(c, CONN_ERR_REFUSED, "HTTP/1.%d %d %.*s%s%s", r.minor_version, r.status,
+           (int)r.reason_len, r.reason, k ? ": " : "", body);
 }
 
 /* Retry-After (RFC 9110 §10.2.3): delay-seconds or an HTTP-date. -1 when absent or bad. */
@@ -501,7 +551,7 @@ static void handshake_reply(struct conn *c)
     int n = handshake_response_parse(head, c->hs_in.len, &r);
     if (n == HS_NEED_MORE) {
         if (c->hs_in.len > HANDSHAKE_MAX_HEAD)
-            finish(c, EXIT_HANDSHAKE, "bad handshake reply: response head too long");
+            finish(c, CONN_ERR_HANDSHAKE, "response head too long");
         return;
     }
     if (n < 0) {
@@ -510,7 +560,7 @@ static void handshake_reply(struct conn *c)
         size_t l = nl ? (size_t)(nl - head) : c->hs_in.len;
         char shown[256];
         escape_text(shown, sizeof shown, (const uint8_t *)head, l > 60 ? 60 : l);
-        finish(c, EXIT_HANDSHAKE, "bad handshake reply: not an HTTP response ('%s')", shown);
+        finish(c, CONN_ERR_HANDSHAKE, "not an HTTP response ('%s')", shown);
         return;
     }
     log_http_head("< ", head, (size_t)n);
@@ -532,7 +582,7 @@ static void handshake_reply(struct conn *c)
         return;
     }
     if (rc < 0) {
-        finish(c, EXIT_HANDSHAKE, "bad handshake reply: %s", why);
+        finish(c, CONN_ERR_HANDSHAKE, "%s", why);
         return;
     }
     if (sub) {
@@ -551,33 +601,31 @@ static void read_input(struct conn *c)
             return;
         if (n < 0) {
             if (c->state == CONN_CLOSING)
-                finish(c, c->result, NULL);
+                finish(c, c->outcome, NULL);
             else
-                finish(c, EXIT_BROKEN, "connection broke: %s", transport_error(c->t));
+                finish(c, CONN_ERR_RESET, "%s", transport_error(c->t));
             return;
         }
         if (n == 0) {
             /* End of stream. */
             if (c->state == CONN_CLOSING) {
-                int result = c->result;
                 if (session_state(c->s) == SESSION_CLOSE_SENT)
                     log_msg(LOG_VERBOSE, "server closed TCP without answering our close");
-                finish(c, result, NULL);
+                finish(c, c->outcome, NULL);
             } else if (c->state == CONN_HANDSHAKE && c->refusing) {
                 refused(c);
             } else if (c->state == CONN_HANDSHAKE) {
-                finish(c, EXIT_HANDSHAKE, "bad handshake reply: connection closed %s",
+                finish(c, CONN_ERR_HANDSHAKE, "connection closed %s",
                        c->hs_in.len ? "in the middle of the reply" : "before any reply");
             } else {
-                finish(c, EXIT_ABNORMAL,
-                       "server closed the connection without a close frame (1006)");
+                finish(c, CONN_ERR_ABNORMAL, NULL);
             }
             return;
         }
         c->last_rx = conn_now();
         if (c->state == CONN_HANDSHAKE) {
             if (buf_append(&c->hs_in, c->rbuf, (size_t)n) < 0) {
-                finish(c, EXIT_INTERNAL, "out of memory");
+                finish(c, CONN_ERR_INTERNAL, "out of memory");
                 return;
             }
             handshake_reply(c);
@@ -593,23 +641,23 @@ static void read_input(struct conn *c)
 
 static void send_request(struct conn *c)
 {
-    const struct options *o = c->o;
+    const struct conn_config *cfg = &c->cfg;
     c->req.host_header = c->host_header;
-    c->req.resource = o->url.resource;
-    c->req.origin = o->origin;
-    c->req.subprotocols = o->subprotocols;
-    c->req.nsubprotocols = o->nsubprotocols;
-    c->req.headers = o->headers;
-    c->req.nheaders = o->nheaders;
-    c->req.authorization = o->authorization;
+    c->req.resource = cfg->resource;
+    c->req.origin = cfg->origin;
+    c->req.subprotocols = cfg->subprotocols;
+    c->req.nsubprotocols = cfg->nsubprotocols;
+    c->req.headers = cfg->headers;
+    c->req.nheaders = cfg->nheaders;
+    c->req.authorization = cfg->authorization;
     c->req.extensions = NULL;
     if (handshake_key_new(&c->req) < 0) {
-        finish(c, EXIT_INTERNAL, "the random generator failed");
+        finish(c, CONN_ERR_INTERNAL, "the random generator failed");
         return;
     }
     buf_clear(&c->hs_out);
     if (handshake_request_build(&c->req, &c->hs_out) < 0) {
-        finish(c, EXIT_INTERNAL, "out of memory");
+        finish(c, CONN_ERR_INTERNAL, "out of memory");
         return;
     }
     log_http_head("> ", (const char *)buf_head(&c->hs_out), c->hs_out.len);
@@ -673,12 +721,80 @@ int conn_pong(struct conn *c, const uint8_t *data, size_t len)
     return session_pong(c->s, data, len);
 }
 
-int conn_result(const struct conn *c)
+void conn_reset(struct conn *c)
 {
-    return c->result;
+    if (c->state == CONN_DONE)
+        c->state = CONN_IDLE;
 }
 
-const char *conn_error(const struct conn *c)
+/* --- accessors ----------------------------------------------------------------------------- */
+
+enum conn_state conn_state(const struct conn *c)
 {
-    return c->error;
+    return c->state;
+}
+
+const char *conn_subprotocol(const struct conn *c)
+{
+    return c->subprotocol;
+}
+
+const char *conn_peer(const struct conn *c)
+{
+    return c->peer;
+}
+
+int64_t conn_last_rx(const struct conn *c)
+{
+    return c->last_rx;
+}
+
+uint64_t conn_out_total(const struct conn *c)
+{
+    return c->out_total;
+}
+
+enum conn_outcome conn_outcome(const struct conn *c)
+{
+    return c->outcome;
+}
+
+const char *conn_detail(const struct conn *c)
+{
+    return c->detail;
+}
+
+const char *conn_message(const struct conn *c)
+{
+    return c->message;
+}
+
+bool conn_closed_by_us(const struct conn *c)
+{
+    return c->we_closed;
+}
+
+int conn_close_code_sent(const struct conn *c)
+{
+    return c->s ? session_close_code_sent(c->s) : 0;
+}
+
+int conn_close_code_received(const struct conn *c)
+{
+    return c->s ? session_close_code_received(c->s) : 0;
+}
+
+const char *conn_close_reason_received(const struct conn *c)
+{
+    return c->s ? session_close_reason_received(c->s) : "";
+}
+
+int conn_http_status(const struct conn *c)
+{
+    return c->http_status;
+}
+
+long conn_retry_after(const struct conn *c)
+{
+    return c->retry_after;
 }

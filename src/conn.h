@@ -1,10 +1,14 @@
 /*
- * conn - one client connection from TCP connect to TCP close: transport, the RFC 6455 §4
+ * conn - one WebSocket connection from TCP connect to TCP close: transport, the RFC 6455 §4
  * opening handshake, then the session, and the closing handshake with its timeouts (§7.1).
  *
- * Non-blocking and driven by the loop: the loop polls conn_fd() for conn_poll_events(), calls
- * conn_handle() with what poll() reported and conn_timer() once conn_deadline() has passed.
- * When the state reaches CONN_DONE, conn_result() is the exit code and conn_error() says why.
+ * struct conn is opaque. The caller describes the connection once in a struct conn_config (no
+ * command-line types here: the UI builds it, see conn_options.h), then drives it without
+ * blocking: poll conn_fd() for conn_poll_events(), call conn_handle() with what poll() reported
+ * and conn_timer() once conn_deadline() has passed. When conn_state() reaches CONN_DONE the
+ * connection reports why it ended as an outcome (conn_outcome()) and a detail text; the one
+ * place that turns an outcome into an exit code and a message is conn_outcome_exit() and
+ * conn_outcome_message() (conn_message() is that message for this connection).
  */
 #ifndef WSC_CONN_H
 #define WSC_CONN_H
@@ -13,18 +17,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli.h"
-#include "handshake.h"
 #include "session.h"
-#include "transport.h"
 
 enum conn_state {
-    CONN_IDLE = 0,   /* not started */
+    CONN_IDLE = 0,   /* not started, or ended and reported (conn_reset()) */
     CONN_CONNECTING, /* resolving, TCP connect, TLS handshake */
     CONN_HANDSHAKE,  /* HTTP upgrade request sent, waiting for 101 */
     CONN_OPEN,       /* WebSocket established */
     CONN_CLOSING,    /* a close frame went one way or both; waiting for the rest and TCP close */
-    CONN_DONE,       /* socket closed; see conn_result() */
+    CONN_DONE,       /* socket closed; see conn_outcome() */
 };
 
 /* Exit codes, as documented in wsc(1). */
@@ -49,6 +50,76 @@ enum wsc_exit {
     EXIT_CERT = 60,
 };
 
+/*
+ * Why a connection ended. The detail text (conn_detail()) completes the message; the table in
+ * conn.c gives each outcome its exit code and the words that come before the detail.
+ */
+enum conn_outcome {
+    CONN_OK_CLOSED = 0,    /* closing handshake done (1000), or closed by us: exit 0 */
+    CONN_OK_SERVER_CLOSED, /* the server closed with 1001 or 1005 ("1001: reason"): exit 0 */
+    CONN_ABORTED,          /* given up by the user (conn_abort()), not a failure: exit 0 */
+    CONN_ERR_RESOLVE,      /* the host does not resolve (the detail says it all) */
+    CONN_ERR_CONNECT,      /* no address accepted the TCP connection */
+    CONN_ERR_TLS,          /* TLS handshake failed */
+    CONN_ERR_CERT,         /* server certificate not verified */
+    CONN_ERR_TLS_CONFIG,   /* bad --cacert and the like: a usage error */
+    CONN_ERR_TIMEOUT,      /* "after 5 s connecting (--connect-timeout)", --timeout */
+    CONN_ERR_PING_TIMEOUT, /* keep-alive: no reply to a ping (the detail says it all) */
+    CONN_ERR_HANDSHAKE,    /* the reply to the upgrade request is not a valid 101 */
+    CONN_ERR_REFUSED,      /* a non-101 status: conn_http_status(), conn_retry_after() */
+    CONN_ERR_PROTOCOL,     /* the server broke RFC 6455; we failed the connection */
+    CONN_ERR_SERVER_CLOSE, /* the server closed with an error code ("1011: reason") */
+    CONN_ERR_ABNORMAL,     /* TCP closed without a close frame (1006) */
+    CONN_ERR_RESET,        /* the connection broke while reading */
+    CONN_ERR_SEND,         /* the connection broke while sending */
+    CONN_ERR_INTERNAL,     /* out of memory, random generator (the detail says it all) */
+    CONN_INTERRUPTED,      /* SIGINT: exit 130 */
+    CONN_TERMINATED,       /* SIGTERM: exit 143 */
+    CONN_HANGUP,           /* SIGHUP: exit 129 */
+    CONN_OUTCOME_COUNT
+};
+
+/* The exit code of an outcome (EXIT_INTERNAL for a value out of range). */
+int conn_outcome_exit(enum conn_outcome o);
+/*
+ * The message for an outcome and its detail (NULL = ""), one line without "wsc: " or newline,
+ * into out (n > 0 bytes, always NUL-terminated, truncated if need be). Returns out. The message
+ * is empty for a clean end with no detail.
+ */
+char *conn_outcome_message(enum conn_outcome o, const char *detail, char *out, size_t n);
+/* A short stable name ("ok-closed", "err-refused", ...) for tests and JSON; "?" if unknown. */
+const char *conn_outcome_name(enum conn_outcome o);
+/* The outcome of an interrupting signal (SIGINT, SIGTERM, SIGHUP; others give CONN_TERMINATED). */
+enum conn_outcome conn_outcome_for_signal(int sig);
+
+enum conn_role {
+    CONN_CLIENT = 0, /* we connect and send the upgrade request */
+    CONN_SERVER,     /* reserved for a listen mode; conn_new() refuses it today */
+};
+
+/*
+ * What to connect to and how. conn_new() copies the struct; the strings and arrays it points to
+ * stay the caller's and must outlive the conn (or the next conn_configure()).
+ */
+struct conn_config {
+    enum conn_role role;
+    const char *host; /* name or address literal, without brackets */
+    uint16_t port;
+    bool tls;                        /* wss */
+    const char *resource;            /* path and query, starts with '/' */
+    const char *const *subprotocols; /* offered, in order of preference */
+    size_t nsubprotocols;
+    const char *const *headers; /* extra "Name: value" lines */
+    size_t nheaders;
+    const char *origin;        /* NULL: no Origin header */
+    const char *authorization; /* whole Authorization value ("Bearer x"), or NULL */
+    const char *cacert;        /* PEM file of trusted CAs, or NULL for the system store */
+    bool insecure;             /* skip certificate and host name verification */
+    double connect_timeout;    /* seconds for connect + TLS + handshake reply, > 0 */
+    uint64_t max_message_size; /* 0 = unlimited */
+    bool log_comms;            /* log every frame (log_frame()) */
+};
+
 struct conn_handlers {
     void (*on_state)(void *ud, enum conn_state state);
     /* TCP is up (the seed's "Connected" trigger); TLS and the handshake follow. */
@@ -58,44 +129,22 @@ struct conn_handlers {
     void (*on_pong)(void *ud, const uint8_t *data, size_t len);
 };
 
-struct conn {
-    const struct options *o;
-    struct conn_handlers h;
-    void *ud;
-    enum conn_state state;
-    struct transport *t;
-    struct session *s;
-    struct handshake_request req;
-    char *host_header;
-    struct buf hs_out; /* request bytes not yet written */
-    struct buf hs_in;  /* response bytes read so far */
-    char subprotocol[256];
-    char peer[80];
-    int64_t deadline;    /* monotonic ms; -1 = none */
-    int64_t last_rx;     /* monotonic ms of the last byte received */
-    int result;          /* exit code once DONE */
-    char error[1024];    /* why, when result != 0 */
-    bool we_closed;      /* the close was ours */
-    bool shut;           /* transport_shutdown() done */
-    int http_status;     /* status of a refused upgrade */
-    bool refusing;       /* non-101 reply: reading its body before reporting */
-    long retry_after;    /* seconds from a refused upgrade's Retry-After, -1 if none */
-    uint64_t out_total;  /* session bytes handed to the kernel, over all connections */
-    uint64_t close_gone; /* conn_out_gone() when the close deadline was last set */
-    uint8_t *rbuf;
-    size_t rbuf_size;
-};
+struct conn;
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t conn_now(void);
 
-/* Prepare (no I/O). The options must outlive the conn. Returns 0 or -1 when out of memory. */
-int conn_init(struct conn *c, const struct options *o, const struct conn_handlers *h, void *ud);
-/* Release everything; closes the socket. */
+/* A new idle conn (no I/O). NULL when out of memory or the role is not supported. Free with
+ * conn_free(); conn_free(NULL) is a no-op. Handlers run from inside conn_* calls. */
+struct conn *conn_new(const struct conn_config *cfg, const struct conn_handlers *h, void *ud);
 void conn_free(struct conn *c);
+/* Replace the configuration (copied as in conn_new()); used from the next conn_start() on. */
+int conn_configure(struct conn *c, const struct conn_config *cfg);
 
 /* Resolve and start connecting. On immediate failure the state is CONN_DONE. */
 void conn_start(struct conn *c);
+/* After a CONN_DONE has been reported: back to CONN_IDLE (no on_state), ready to start again. */
+void conn_reset(struct conn *c);
 
 int conn_fd(const struct conn *c);
 short conn_poll_events(const struct conn *c);
@@ -114,25 +163,49 @@ void conn_flush(struct conn *c);
 /* Start the closing handshake with code/reason (code 0 = none). Before OPEN it aborts the
  * attempt. Returns 0 or a negative session error (SESSION_ERR_ARG for an invalid code). */
 int conn_close(struct conn *c, int code, const char *reason);
-/* Give up now with the given exit code and message (e.g. overall timeout). */
-void conn_abort(struct conn *c, int result, const char *why);
+/* Give up now with this outcome and detail (e.g. --timeout, an interrupt, the user's /close). */
+void conn_abort(struct conn *c, enum conn_outcome outcome, const char *detail);
+
+/* --- what the connection knows ---------------------------------------------------------- */
+
+enum conn_state conn_state(const struct conn *c);
+const char *conn_state_name(enum conn_state s);
+/* Accepted subprotocol ("" if none), valid from CONN_OPEN until the next conn_start(). */
+const char *conn_subprotocol(const struct conn *c);
+/* "address:port" of the TCP peer ("" before TCP is up), until the next conn_start(). */
+const char *conn_peer(const struct conn *c);
+/* Monotonic ms when the last byte was received (0 = never). */
+int64_t conn_last_rx(const struct conn *c);
 
 /* Bytes queued for the peer and not yet written. */
 size_t conn_pending_output(const struct conn *c);
+/* Stream position (over all connections) after the last session byte handed to the kernel.
+ * When the connection ends, it is lowered by what the kernel still held unsent. */
+uint64_t conn_out_total(const struct conn *c);
 /* Stream position after the last byte queued so far (out_total + pending): a message queued
- * just before has been handed to the kernel once c->out_total reaches this. */
+ * just before has been handed to the kernel once conn_out_total() reaches this. */
 uint64_t conn_out_end(const struct conn *c);
 /* Stream position up to which bytes have left this machine (out_total less what the kernel
  * still holds unsent; one ioctl). A record whose frame ends at or before it cannot be sent
- * again without risk of a duplicate; one after it can. When the connection ends, out_total
- * itself is lowered by what was unsent. */
+ * again without risk of a duplicate; one after it can. */
 uint64_t conn_out_sent(const struct conn *c);
 /* Like conn_out_sent(), but with TLS too, approximately (never early): for timing only, such as
  * when a keep-alive ping has actually left. */
 uint64_t conn_out_gone(const struct conn *c);
 
-int conn_result(const struct conn *c);
-const char *conn_error(const struct conn *c);
-const char *conn_state_name(enum conn_state s);
+/* Once DONE (until the next conn_start()): why it ended, the detail text and the full message
+ * (conn_outcome_message() of both; "" for a clean end). */
+enum conn_outcome conn_outcome(const struct conn *c);
+const char *conn_detail(const struct conn *c);
+const char *conn_message(const struct conn *c);
+/* The closing handshake: true when the close was ours; codes sent and received (0 = none);
+ * the received reason, raw (not NUL-safe for display: escape it). */
+bool conn_closed_by_us(const struct conn *c);
+int conn_close_code_sent(const struct conn *c);
+int conn_close_code_received(const struct conn *c);
+const char *conn_close_reason_received(const struct conn *c);
+/* A refused upgrade: its HTTP status (0 if none) and Retry-After in seconds (-1 if none). */
+int conn_http_status(const struct conn *c);
+long conn_retry_after(const struct conn *c);
 
 #endif

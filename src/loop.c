@@ -16,6 +16,7 @@
 
 #include "cmd.h"
 #include "conn.h"
+#include "conn_options.h"
 #include "input.h"
 #include "log.h"
 #include "output.h"
@@ -34,7 +35,7 @@ struct app {
     const struct options *o;
     enum mode mode;
     bool color;
-    struct conn c;
+    struct conn *c;
     struct status st;
     struct input in;
     bool stdin_open;
@@ -51,9 +52,9 @@ struct app {
     bool user_closed;     /* our own close: no reconnect */
     bool connect_pending; /* REPL /connect while the old connection closes */
     bool done;
-    int result;               /* exit code of the last connection */
-    char *authorization;      /* /connect TOKEN: replaces the configured credentials */
-    struct options conn_opts; /* copy of *o that /connect may change */
+    int result;                  /* exit code of the last connection */
+    char *authorization;         /* /connect TOKEN: replaces the configured credentials */
+    struct conn_config conn_cfg; /* from *o; /connect TOKEN changes the authorization */
     /* keep-alive */
     bool ping_out;      /* a keep-alive ping is outstanding */
     uint64_t ping_end;  /* stream position after it */
@@ -180,7 +181,7 @@ static void json_number(struct buf *out, const char *key, double v)
 /* A connection attempt or connection is under way (not yet reported as ended). */
 static bool conn_live(const struct app *a)
 {
-    return a->c.state != CONN_DONE && a->c.state != CONN_IDLE;
+    return conn_state(a->c) != CONN_DONE && conn_state(a->c) != CONN_IDLE;
 }
 
 static void update_prompt(struct app *a)
@@ -188,12 +189,12 @@ static void update_prompt(struct app *a)
     if (a->mode != MODE_REPL)
         return;
     char p[64];
-    if (a->c.state == CONN_OPEN)
+    if (conn_state(a->c) == CONN_OPEN)
         snprintf(p, sizeof p, "> ");
     else
         snprintf(p, sizeof p, "[%s] > ",
                  a->reconnect_at >= 0 ? "reconnecting"
-                 : conn_live(a)       ? conn_state_name(a->c.state)
+                 : conn_live(a)       ? conn_state_name(conn_state(a->c))
                                       : "disconnected");
     repl_set_prompt(p);
 }
@@ -207,7 +208,7 @@ static void stop_output(struct app *a, const char *what)
         snprintf(a->why, sizeof a->why, "cannot write to stdout: %s", what);
     }
     a->quitting = true;
-    conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
+    conn_close(a->c, WS_CLOSE_NORMAL, NULL);
 }
 
 static void repl_message(struct app *a, int opcode, const uint8_t *data, size_t len)
@@ -260,7 +261,7 @@ static void on_message(void *ud, int opcode, const uint8_t *data, size_t len)
     if (rc == 1 && a->o->count > 0 && ++a->written >= a->o->count) {
         a->count_done = true;
         a->quitting = true;
-        conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
+        conn_close(a->c, WS_CLOSE_NORMAL, NULL);
     }
 }
 
@@ -333,15 +334,15 @@ static void on_state(void *ud, enum conn_state st)
         struct buf json;
         buf_init(&json);
         status_set_state(&a->st, "established");
-        snprintf(a->st.subprotocol, sizeof a->st.subprotocol, "%s", a->c.subprotocol);
+        snprintf(a->st.subprotocol, sizeof a->st.subprotocol, "%s", conn_subprotocol(a->c));
         a->st.connects++;
         a->executed = false;
         a->ping_out = false;
         a->established_at = conn_now();
         snprintf(human, sizeof human, "WebSocket established%s%s",
-                 *a->c.subprotocol ? ", subprotocol " : "", a->c.subprotocol);
-        if (*a->c.subprotocol)
-            json_field(&json, "subprotocol", a->c.subprotocol);
+                 *conn_subprotocol(a->c) ? ", subprotocol " : "", conn_subprotocol(a->c));
+        if (*conn_subprotocol(a->c))
+            json_field(&json, "subprotocol", conn_subprotocol(a->c));
         else
             buf_append(&json, "\"subprotocol\":null", 18);
         event(a, "established", human, &json);
@@ -364,32 +365,32 @@ static void on_state(void *ud, enum conn_state st)
 
 static int send_message(struct app *a, int opcode, const uint8_t *data, size_t len)
 {
-    int rc = conn_send(&a->c, opcode, data, len);
+    int rc = conn_send(a->c, opcode, data, len);
     if (rc == 0)
         status_sent(&a->st, opcode == WS_OP_BINARY, data, len);
     return rc;
 }
 
 /* Give up with result and message, after sending our close if we can. */
-static void app_fail(struct app *a, int result, const char *why)
+static void app_fail(struct app *a, enum conn_outcome outcome, const char *detail)
 {
     if (a->exit_override == 0) {
-        a->exit_override = result;
-        snprintf(a->why, sizeof a->why, "%s", why);
+        a->exit_override = conn_outcome_exit(outcome);
+        conn_outcome_message(outcome, detail, a->why, sizeof a->why);
     }
     a->quitting = true;
-    if (a->c.state == CONN_OPEN) {
-        conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
-        conn_flush(&a->c);
+    if (conn_state(a->c) == CONN_OPEN) {
+        conn_close(a->c, WS_CLOSE_NORMAL, NULL);
+        conn_flush(a->c);
     }
-    conn_abort(&a->c, result, why);
+    conn_abort(a->c, outcome, detail);
 }
 
 /* Pipe mode: turn queued input (and -x messages) into frames while the connection takes them. */
 static void pump_input(struct app *a)
 {
     const struct options *o = a->o;
-    if (a->c.state != CONN_OPEN || a->exit_override || a->quitting)
+    if (conn_state(a->c) != CONN_OPEN || a->exit_override || a->quitting)
         return;
     int opcode = o->binary ? WS_OP_BINARY : WS_OP_TEXT;
     if (!a->executed) {
@@ -404,7 +405,7 @@ static void pump_input(struct app *a)
     /* Frames are made a batch at a time; while the kernel keeps taking them, go on, so that the
      * loop never waits with records ready and nothing queued (nothing else would wake it). */
     for (;;) {
-        while (conn_pending_output(&a->c) < LOOP_OUTQ_HIGH && input_next(&a->in, &rec, &len)) {
+        while (conn_pending_output(a->c) < LOOP_OUTQ_HIGH && input_next(&a->in, &rec, &len)) {
             int rc = send_message(a, opcode, rec, len);
             if (rc == SESSION_ERR_ARG) { /* the session refuses text that is not UTF-8 (§5.6) */
                 /* Close politely: replies to what went before still reach stdout. */
@@ -413,23 +414,23 @@ static void pump_input(struct app *a)
                          "input record %llu is not valid UTF-8: send it with -b/--binary",
                          (unsigned long long)a->in.records);
                 a->quitting = true;
-                conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
-                conn_flush(&a->c);
+                conn_close(a->c, WS_CLOSE_NORMAL, NULL);
+                conn_flush(a->c);
                 return;
             }
             if (rc < 0) {
-                app_fail(a, EXIT_INTERNAL, "out of memory");
+                app_fail(a, CONN_ERR_INTERNAL, "out of memory");
                 return;
             }
-            if (input_sent(&a->in, conn_out_end(&a->c)) < 0) {
-                app_fail(a, EXIT_INTERNAL, "out of memory");
+            if (input_sent(&a->in, conn_out_end(a->c)) < 0) {
+                app_fail(a, CONN_ERR_INTERNAL, "out of memory");
                 return;
             }
         }
-        size_t before = conn_pending_output(&a->c);
-        conn_flush(&a->c);
-        size_t after = conn_pending_output(&a->c);
-        if (a->c.state != CONN_OPEN || after >= LOOP_OUTQ_HIGH || after == before ||
+        size_t before = conn_pending_output(a->c);
+        conn_flush(a->c);
+        size_t after = conn_pending_output(a->c);
+        if (conn_state(a->c) != CONN_OPEN || after >= LOOP_OUTQ_HIGH || after == before ||
             !input_ready(&a->in))
             break; /* POLLOUT, stdin or the connection wakes us for the rest */
     }
@@ -458,10 +459,10 @@ static void read_stdin(struct app *a)
 /* After the last record went out: wait --wait seconds for replies, then close. */
 static void check_done_sending(struct app *a, int64_t now)
 {
-    if (a->mode != MODE_PIPE || a->stdin_open || a->wait_deadline >= 0 || a->c.state != CONN_OPEN ||
-        a->o->wait < 0)
+    if (a->mode != MODE_PIPE || a->stdin_open || a->wait_deadline >= 0 ||
+        conn_state(a->c) != CONN_OPEN || a->o->wait < 0)
         return;
-    if (input_unsent(&a->in) > 0 || conn_pending_output(&a->c) > 0 || !a->executed)
+    if (input_unsent(&a->in) > 0 || conn_pending_output(a->c) > 0 || !a->executed)
         return;
     a->wait_deadline = now + (int64_t)(a->o->wait * 1000);
 }
@@ -470,11 +471,12 @@ static void check_done_sending(struct app *a, int64_t now)
 
 static int64_t keepalive_next(struct app *a)
 {
-    if (!a->o->keepalive || a->c.state != CONN_OPEN)
+    if (!a->o->keepalive || conn_state(a->c) != CONN_OPEN)
         return -1;
     if (a->ping_out)
         return conn_now() + 100; /* watch the ping leave and the data move */
-    int64_t quiet_since = a->c.last_rx > a->established_at ? a->c.last_rx : a->established_at;
+    int64_t quiet_since =
+        conn_last_rx(a->c) > a->established_at ? conn_last_rx(a->c) : a->established_at;
     return quiet_since + (int64_t)(a->o->ping_interval * 1000);
 }
 
@@ -488,25 +490,25 @@ static int64_t keepalive_next(struct app *a)
 static void keepalive(struct app *a, int64_t now)
 {
     const struct options *o = a->o;
-    if (!o->keepalive || a->c.state != CONN_OPEN)
+    if (!o->keepalive || conn_state(a->c) != CONN_OPEN)
         return;
     if (!a->ping_out) {
         int64_t next = keepalive_next(a);
         static const uint8_t payload[] = "wsc keep-alive";
-        if (next >= 0 && now >= next && conn_ping(&a->c, payload, sizeof payload - 1) == 0) {
+        if (next >= 0 && now >= next && conn_ping(a->c, payload, sizeof payload - 1) == 0) {
             a->ping_out = true;
             a->ping_sent = a->ping_moved = now;
-            a->ping_end = conn_out_end(&a->c);
-            conn_flush(&a->c);
-            a->ping_gone = conn_out_gone(&a->c);
+            a->ping_end = conn_out_end(a->c);
+            conn_flush(a->c);
+            a->ping_gone = conn_out_gone(a->c);
         }
         return;
     }
-    if (a->c.last_rx >= a->ping_sent) {
+    if (conn_last_rx(a->c) >= a->ping_sent) {
         a->ping_out = false; /* anything at all proves the peer alive */
         return;
     }
-    uint64_t gone = conn_out_gone(&a->c);
+    uint64_t gone = conn_out_gone(a->c);
     if (gone != a->ping_gone) {
         a->ping_gone = gone;
         a->ping_moved = now;
@@ -524,7 +526,7 @@ static void keepalive(struct app *a, int64_t now)
                  "the server took and sent nothing for %g s after a ping "
                  "(--ping-interval + --ping-timeout)",
                  limit);
-    conn_abort(&a->c, EXIT_TIMEOUT, why);
+    conn_abort(a->c, CONN_ERR_PING_TIMEOUT, why);
 }
 
 /* --- reconnecting -------------------------------------------------------------------------- */
@@ -542,7 +544,7 @@ static bool fatal_result(struct app *a, int result)
     case EXIT_INTERNAL:
         return true;
     case EXIT_UPGRADE_REFUSED: {
-        int s = a->c.http_status;
+        int s = conn_http_status(a->c);
         return s >= 400 && s < 500 && s != 408 && s != 429;
     }
     default:
@@ -562,8 +564,8 @@ static double backoff_delay(struct app *a)
     uint32_t r = 0;
     rand_bytes(&r, sizeof r);
     double d = o->reconnect_delay_min + (ceiling - o->reconnect_delay_min) * (r / 4294967296.0);
-    if (a->c.retry_after >= 0 && d < (double)a->c.retry_after)
-        d = (double)a->c.retry_after;
+    if (conn_retry_after(a->c) >= 0 && d < (double)conn_retry_after(a->c))
+        d = (double)conn_retry_after(a->c);
     return d;
 }
 
@@ -572,24 +574,24 @@ static void start_connection(struct app *a)
     a->reconnect_at = -1;
     a->user_closed = false;
     a->wait_deadline = -1;
-    conn_start(&a->c);
+    conn_start(a->c);
     update_prompt(a);
 }
 
 /* The connection ended: tell, then exit, stay (REPL) or schedule a reconnect. */
 static void connection_ended(struct app *a)
 {
-    int result = conn_result(&a->c);
-    const char *err = conn_error(&a->c);
+    int result = conn_outcome_exit(conn_outcome(a->c));
+    const char *err = conn_message(a->c);
     int64_t now = conn_now();
     char human[1200];
     struct buf json;
     buf_init(&json);
-    int sent = a->c.s ? session_close_code_sent(a->c.s) : 0;
-    int rcvd = a->c.s ? session_close_code_received(a->c.s) : 0;
+    int sent = conn_close_code_sent(a->c);
+    int rcvd = conn_close_code_received(a->c);
 
     if (a->mode == MODE_PIPE) {
-        input_written(&a->in, a->c.out_total);
+        input_written(&a->in, conn_out_total(a->c));
         input_rewind(&a->in); /* records not wholly written go again on the next connection */
     }
     a->result = result;
@@ -597,8 +599,8 @@ static void connection_ended(struct app *a)
         a->attempts = 0;
     a->established_at = 0;
 
-    const char *by = a->c.we_closed ? "client" : rcvd ? "server" : "error";
-    if (a->c.we_closed)
+    const char *by = conn_closed_by_us(a->c) ? "client" : rcvd ? "server" : "error";
+    if (conn_closed_by_us(a->c))
         snprintf(human, sizeof human, "disconnected: closed by us (%d)", sent);
     else if (rcvd)
         snprintf(human, sizeof human, "disconnected: %s",
@@ -608,8 +610,8 @@ static void connection_ended(struct app *a)
     json_field(&json, "by", by);
     if (rcvd || sent)
         json_number(&json, "code", rcvd ? rcvd : sent);
-    if (rcvd && a->c.s)
-        json_field(&json, "reason", session_close_reason_received(a->c.s));
+    if (rcvd)
+        json_field(&json, "reason", conn_close_reason_received(a->c));
     if (*err && result != EXIT_OK)
         json_field(&json, "error", err);
     json_number(&json, "exit", result);
@@ -709,20 +711,21 @@ static void errorf(struct app *a, const char *fmt, ...)
 
 static bool require_open(struct app *a, const char *what)
 {
-    if (a->c.state == CONN_OPEN)
+    if (conn_state(a->c) == CONN_OPEN)
         return true;
-    errorf(a, "not connected (%s): %s not sent; use /connect", conn_state_name(a->c.state), what);
+    errorf(a, "not connected (%s): %s not sent; use /connect", conn_state_name(conn_state(a->c)),
+           what);
     return false;
 }
 
 static void quit(struct app *a)
 {
     a->quitting = true;
-    if (a->c.state == CONN_OPEN) {
+    if (conn_state(a->c) == CONN_OPEN) {
         a->user_closed = true;
-        conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
+        conn_close(a->c, WS_CLOSE_NORMAL, NULL);
     } else if (conn_live(a)) {
-        conn_abort(&a->c, EXIT_OK, "");
+        conn_abort(a->c, CONN_ABORTED, "");
     } else {
         a->done = true;
     }
@@ -754,32 +757,36 @@ static void cmd_connect(struct app *a, const struct cmd *c)
         forget_token(a);
         if (asprintf(&a->authorization, "Bearer %s", c->arg) < 0)
             a->authorization = NULL;
-        a->conn_opts.authorization = a->authorization;
+        a->conn_cfg.authorization = a->authorization;
+        if (conn_configure(a->c, &a->conn_cfg) < 0) {
+            errorf(a, "out of memory");
+            return;
+        }
     }
     a->reconnect_at = -1;
     if (!conn_live(a)) {
         start_connection(a);
-    } else if (a->c.state == CONN_OPEN) {
+    } else if (conn_state(a->c) == CONN_OPEN) {
         a->connect_pending = true;
         a->user_closed = true;
-        conn_close(&a->c, WS_CLOSE_NORMAL, NULL);
+        conn_close(a->c, WS_CLOSE_NORMAL, NULL);
     } else {
         a->connect_pending = true;
-        conn_abort(&a->c, EXIT_OK, "");
+        conn_abort(a->c, CONN_ABORTED, "");
     }
 }
 
 static void cmd_close(struct app *a, int code, const char *reason)
 {
-    if (a->c.state != CONN_OPEN) {
+    if (conn_state(a->c) != CONN_OPEN) {
         a->reconnect_at = -1;
         if (conn_live(a))
-            conn_abort(&a->c, EXIT_OK, "");
+            conn_abort(a->c, CONN_ABORTED, "");
         update_prompt(a);
         return;
     }
     a->user_closed = true;
-    int rc = conn_close(&a->c, code, reason);
+    int rc = conn_close(a->c, code, reason);
     if (rc == SESSION_ERR_ARG)
         errorf(a, "invalid close code or reason");
 }
@@ -829,14 +836,14 @@ static void on_line(void *ud, char *line)
             memcpy(a->uping, c.arg, c.arg_len);
             a->uping_len = c.arg_len;
         }
-        if (conn_ping(&a->c, a->uping, a->uping_len) == 0) {
+        if (conn_ping(a->c, a->uping, a->uping_len) == 0) {
             a->uping_active = true;
             clock_gettime(CLOCK_MONOTONIC, &a->uping_at);
         }
         break;
     case CMD_PONG:
         if (require_open(a, "pong"))
-            conn_pong(&a->c, (const uint8_t *)c.arg, c.arg_len);
+            conn_pong(a->c, (const uint8_t *)c.arg, c.arg_len);
         break;
     case CMD_BINARY:
         if (c.file && read_file(c.file, &file, &why) < 0) {
@@ -877,7 +884,7 @@ static void on_line(void *ud, char *line)
     }
     buf_free(&file);
     cmd_free(&c);
-    conn_flush(&a->c);
+    conn_flush(a->c);
 }
 
 /* --- signals ------------------------------------------------------------------------------- */
@@ -889,7 +896,7 @@ static void handle_signals(struct app *a)
     for (ssize_t i = 0; i < n; i++) {
         int sig = sigs[i];
         if (sig == SIGINT || sig == SIGTERM) {
-            if (++a->interrupts > 1 || (a->c.state != CONN_OPEN && a->mode == MODE_PIPE) ||
+            if (++a->interrupts > 1 || (conn_state(a->c) != CONN_OPEN && a->mode == MODE_PIPE) ||
                 !conn_live(a)) {
                 a->exit_override = 128 + sig;
                 snprintf(a->why, sizeof a->why, "interrupted");
@@ -897,7 +904,7 @@ static void handle_signals(struct app *a)
                 if (!conn_live(a))
                     a->done = true;
                 else
-                    conn_abort(&a->c, 128 + sig, "interrupted");
+                    conn_abort(a->c, conn_outcome_for_signal(sig), "");
                 return;
             }
             if (a->mode == MODE_PIPE)
@@ -952,7 +959,6 @@ int loop_run(const struct options *o)
     struct app a;
     memset(&a, 0, sizeof a);
     a.o = o;
-    a.conn_opts = *o;
     a.wait_deadline = -1;
     a.reconnect_at = -1;
     a.overall_deadline = o->timeout > 0 ? conn_now() + (int64_t)(o->timeout * 1000) : -1;
@@ -977,7 +983,9 @@ int loop_run(const struct options *o)
         .on_ping = on_ping,
         .on_pong = on_pong,
     };
-    if (conn_init(&a.c, &a.conn_opts, &h, &a) < 0) {
+    conn_options_config(o, NULL, &a.conn_cfg);
+    a.c = conn_new(&a.conn_cfg, &h, &a);
+    if (a.c == NULL) {
         log_error("out of memory");
         return EXIT_INTERNAL;
     }
@@ -997,15 +1005,14 @@ int loop_run(const struct options *o)
     while (!a.done) {
         int64_t now = conn_now();
         pump_input(&a);
-        if (a.mode == MODE_PIPE && a.c.state == CONN_OPEN && input_in_flight(&a.in) > 0)
-            input_written(&a.in, conn_out_sent(&a.c));
+        if (a.mode == MODE_PIPE && conn_state(a.c) == CONN_OPEN && input_in_flight(&a.in) > 0)
+            input_written(&a.in, conn_out_sent(a.c));
         check_done_sending(&a, now);
         keepalive(&a, now);
-        if (a.c.state == CONN_DONE && !a.done) {
+        if (conn_state(a.c) == CONN_DONE && !a.done) {
             /* Report each ended connection once: IDLE marks it as reported. */
             connection_ended(&a);
-            if (a.c.state == CONN_DONE)
-                a.c.state = CONN_IDLE;
+            conn_reset(a.c);
         }
         if (a.reconnect_at >= 0 && now >= a.reconnect_at && !a.done)
             start_connection(&a);
@@ -1015,15 +1022,15 @@ int loop_run(const struct options *o)
             break;
 
         enum { SLOT_SIGNAL, SLOT_CONN, SLOT_STDIN, SLOT_STDOUT, NSLOTS };
-        bool live = a.c.state != CONN_DONE && a.c.state != CONN_IDLE;
+        bool live = conn_state(a.c) != CONN_DONE && conn_state(a.c) != CONN_IDLE;
         struct pollfd pfd[NSLOTS] = {
             [SLOT_SIGNAL] = {.fd = sig_pipe[0], .events = POLLIN},
-            [SLOT_CONN] = {.fd = live ? conn_fd(&a.c) : -1, .events = conn_poll_events(&a.c)},
+            [SLOT_CONN] = {.fd = live ? conn_fd(a.c) : -1, .events = conn_poll_events(a.c)},
             [SLOT_STDIN] = {.fd = want_stdin(&a) ? STDIN_FILENO : -1, .events = POLLIN},
             [SLOT_STDOUT] = {.fd = a.stdout_pipe && a.exit_override == 0 ? STDOUT_FILENO : -1,
                              .events = 0},
         };
-        int64_t deadline = earliest(earliest(conn_deadline(&a.c), a.wait_deadline),
+        int64_t deadline = earliest(earliest(conn_deadline(a.c), a.wait_deadline),
                                     earliest(a.overall_deadline, a.reconnect_at));
         deadline = earliest(deadline, keepalive_next(&a));
         int timeout = -1;
@@ -1039,7 +1046,7 @@ int loop_run(const struct options *o)
         if (n > 0 && pfd[SLOT_SIGNAL].revents)
             handle_signals(&a);
         if (n > 0 && pfd[SLOT_CONN].fd >= 0 && pfd[SLOT_CONN].revents)
-            conn_handle(&a.c, pfd[SLOT_CONN].revents);
+            conn_handle(a.c, pfd[SLOT_CONN].revents);
         if (n > 0 && pfd[SLOT_STDIN].fd >= 0 && pfd[SLOT_STDIN].revents) {
             if (a.mode == MODE_REPL)
                 repl_read();
@@ -1052,15 +1059,15 @@ int loop_run(const struct options *o)
         now = conn_now();
         if (a.overall_deadline >= 0 && now >= a.overall_deadline && a.exit_override == 0) {
             char why[96];
-            snprintf(why, sizeof why, "timed out after %g s (--timeout)", o->timeout);
-            app_fail(&a, EXIT_TIMEOUT, why);
+            snprintf(why, sizeof why, "after %g s (--timeout)", o->timeout);
+            app_fail(&a, CONN_ERR_TIMEOUT, why);
         }
-        if (a.wait_deadline >= 0 && now >= a.wait_deadline && a.c.state == CONN_OPEN) {
+        if (a.wait_deadline >= 0 && now >= a.wait_deadline && conn_state(a.c) == CONN_OPEN) {
             a.wait_deadline = -1;
             a.quitting = true;
-            conn_close(&a.c, WS_CLOSE_NORMAL, NULL);
+            conn_close(a.c, WS_CLOSE_NORMAL, NULL);
         }
-        conn_timer(&a.c);
+        conn_timer(a.c);
     }
 
     if (a.mode == MODE_REPL) {
@@ -1072,7 +1079,7 @@ int loop_run(const struct options *o)
         snprintf(a.why, sizeof a.why, "cannot write to stdout: %s", strerror(errno));
     }
     int rc = a.exit_override ? a.exit_override : a.result;
-    const char *why = a.exit_override ? a.why : conn_error(&a.c);
+    const char *why = a.exit_override ? a.why : conn_message(a.c);
     if (a.mode == MODE_REPL && rc != EXIT_OK && !a.exit_override && !o->reconnect && a.quitting)
         rc = EXIT_OK; /* the user quit the REPL; earlier failures were shown as they came */
     if (rc == EXIT_OK && o->count > 0 && !a.count_done && a.mode == MODE_PIPE) {
@@ -1087,7 +1094,7 @@ int loop_run(const struct options *o)
         else if (*why && !o->reconnect)
             log_msg(LOG_NOTE, "%s", why);
     }
-    conn_free(&a.c);
+    conn_free(a.c);
     input_free(&a.in);
     output_free();
     forget_token(&a);

@@ -1,0 +1,19 @@
+/*
+ * conn_options - the command line's view of a connection turned into a struct conn_config:
+ * the one place where struct options meets conn.
+ */
+#ifndef WSC_CONN_OPTIONS_H
+#define WSC_CONN_OPTIONS_H
+
+#include "cli.h"
+#include "conn.h"
+
+/*
+ * Fill *cfg for a client connection as the options describe it. authorization, when not NULL,
+ * replaces the configured credentials (the REPL's /connect TOKEN). cfg points into o (and at
+ * authorization): both must outlive every conn given cfg.
+ */
+void conn_options_config(const struct options *o, const char *authorization,
+                         struct conn_config *cfg);
+
+#endif
