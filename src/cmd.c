@@ -142,22 +142,25 @@ static int parse_send(char *rest, struct cmd *c, const char **why)
  * the rows below: keep one row a line, starting with {"/name"). */
 const struct cmd_entry cmd_table[] = {
     {"/connect", "[TOKEN]", "connect or reconnect, optionally with a bearer token", CMD_CONNECT,
-     CMD_SECRET_ARGS, parse_connect},
-    {"/disconnect", "", "close with 1000 and stay here", CMD_DISCONNECT, 0, NULL},
-    {"/close", "[CODE [REASON]]", "close with a code and reason", CMD_CLOSE, 0, parse_close},
-    {"/ping", "[PAYLOAD]", "send a ping; the round-trip time is shown", CMD_PING, 0, parse_control},
-    {"/pong", "[PAYLOAD]", "send an unsolicited pong", CMD_PONG, 0, parse_control},
-    {"/binary", "HEX|@FILE", "send a binary message", CMD_BINARY, 0, parse_binary},
-    {"/send", "@FILE", "send a file as one text message", CMD_SEND_FILE, 0, parse_send},
-    {"/status", "", "connection status and last messages", CMD_STATUS, 0, NULL},
-    {"/help", "", "this list", CMD_HELP, 0, NULL},
-    {"/quit", "", "close and exit (also Ctrl-D)", CMD_QUIT, 0, NULL},
-    {"/exit", "", "the same as /quit", CMD_QUIT, 0, NULL},
-    {NULL, NULL, NULL, CMD_NONE, 0, NULL},
+     CMD_SECRET_ARGS, parse_connect, act_connect},
+    {"/disconnect", "", "close with 1000 and stay here", CMD_DISCONNECT, 0, NULL, act_disconnect},
+    {"/close", "[CODE [REASON]]", "close with a code and reason", CMD_CLOSE, 0, parse_close,
+     act_close},
+    {"/ping", "[PAYLOAD]", "send a ping; the round-trip time is shown", CMD_PING, 0, parse_control,
+     act_ping},
+    {"/pong", "[PAYLOAD]", "send an unsolicited pong", CMD_PONG, 0, parse_control, act_pong},
+    {"/binary", "HEX|@FILE", "send a binary message", CMD_BINARY, 0, parse_binary, act_binary},
+    {"/send", "@FILE", "send a file as one text message", CMD_SEND_FILE, 0, parse_send,
+     act_send_file},
+    {"/status", "", "connection status and last messages", CMD_STATUS, 0, NULL, act_status},
+    {"/help", "", "this list", CMD_HELP, 0, NULL, act_help},
+    {"/quit", "", "close and exit (also Ctrl-D)", CMD_QUIT, 0, NULL, act_quit},
+    {"/exit", "", "the same as /quit", CMD_QUIT, 0, NULL, act_quit},
+    {NULL, NULL, NULL, CMD_NONE, 0, NULL, NULL},
 };
 
 static const struct cmd_entry send_entry = {
-    "text", "", "send a text message (//text sends /text)", CMD_SEND, 0, NULL};
+    "text", "", "send a text message (//text sends /text)", CMD_SEND, 0, NULL, act_send};
 
 const struct cmd_entry *cmd_find(const char *name, size_t len)
 {
@@ -236,5 +239,3 @@ void cmd_free(struct cmd *c)
 {
     buf_free(&c->data);
 }
-
-const char cmd_help[] = "(help)";

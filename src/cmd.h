@@ -2,7 +2,7 @@
  * cmd - the REPL's command language: the actions of the module wsc grew out of, by hand.
  *
  * A line that does not start with '/' is Send Message; "//text" sends "/text". Each command is
- * one row of cmd_table (name, arguments, help, kind, argument parser), in the manner of tmux's
+ * one row of cmd_table (name, arguments, help, kind, argument parser, handler), as tmux's
  * cmd_entry: parsing, /help, Tab completion and the docs test all come from it. Commands:
  * /connect [TOKEN], /disconnect, /close [CODE [REASON]], /ping [PAYLOAD], /pong [PAYLOAD],
  * /binary HEX | /binary @FILE, /send @FILE, /status, /help, /quit (and /exit).
@@ -32,6 +32,7 @@ enum cmd_kind {
 };
 
 struct cmd;
+struct app;
 
 enum cmd_flags {
     CMD_SECRET_ARGS = 1, /* the arguments are secret: history keeps only the name */
@@ -46,7 +47,22 @@ struct cmd_entry {
     /* Check and split the arguments (rest: after the name, outer spaces removed; c->arg and
      * c->arg_len already point at it). NULL: arguments are ignored. 0, or -1 with *why. */
     int (*parse)(char *rest, struct cmd *c, const char **why);
+    /* Do it (actions.c): called with the parsed command. */
+    void (*run)(struct app *a, struct cmd *c);
 };
+
+/* The handlers, in actions.c. */
+void act_send(struct app *a, struct cmd *c);
+void act_connect(struct app *a, struct cmd *c);
+void act_disconnect(struct app *a, struct cmd *c);
+void act_close(struct app *a, struct cmd *c);
+void act_ping(struct app *a, struct cmd *c);
+void act_pong(struct app *a, struct cmd *c);
+void act_binary(struct app *a, struct cmd *c);
+void act_send_file(struct app *a, struct cmd *c);
+void act_status(struct app *a, struct cmd *c);
+void act_help(struct app *a, struct cmd *c);
+void act_quit(struct app *a, struct cmd *c);
 
 /* The commands, ending with a row whose name is NULL. */
 extern const struct cmd_entry cmd_table[];
@@ -74,8 +90,6 @@ void cmd_free(struct cmd *c);
 /* Append the /help text: one line per command (plain text first), usage in an aligned column,
  * no final newline. Returns 0 or -1 when out of memory. */
 int cmd_help_format(struct buf *out);
-/* TEMPORARY until loop.c uses cmd_help_format() (phase 2). */
-extern const char cmd_help[];
 
 /* How much of a typed line (len bytes) may go to the history: len, or only the command name when
  * the command's arguments are secret (/connect TOKEN is kept as "/connect"). */
