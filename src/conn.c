@@ -3,6 +3,7 @@
  * closing handshake (§7.1.1-§7.1.4); see conn.h.
  */
 #include "conn.h"
+#include "conn_int.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -16,39 +17,6 @@
 #include "log.h"
 #include "status.h"
 #include "transport.h"
-
-#define CONN_READ_SIZE        (256 * 1024)
-#define CONN_CLOSE_TIMEOUT_MS 2000 /* wait this long for the peer's close and its TCP close */
-#define CONN_READS_PER_WAKE   8    /* bound one wake's reading so stdin is not starved */
-
-struct conn {
-    struct conn_config cfg;
-    struct conn_handlers h;
-    void *ud;
-    enum conn_state state;
-    struct transport *t;
-    struct session *s;
-    struct handshake_request req;
-    char *host_header;
-    struct buf hs_out; /* request bytes not yet written */
-    struct buf hs_in;  /* response bytes read so far */
-    char subprotocol[256];
-    char peer[80];
-    int64_t deadline;          /* monotonic ms; -1 = none */
-    int64_t last_rx;           /* monotonic ms of the last byte received */
-    enum conn_outcome outcome; /* why it ended, once DONE (set earlier while closing) */
-    char detail[1024];         /* completes the outcome's message */
-    char message[1200];        /* conn_outcome_message(outcome, detail), built when DONE */
-    bool we_closed;            /* the close was ours */
-    bool shut;                 /* transport_shutdown() done */
-    int http_status;           /* status of a refused upgrade */
-    bool refusing;             /* non-101 reply: reading its body before reporting */
-    long retry_after;          /* seconds from a refused upgrade's Retry-After, -1 if none */
-    uint64_t out_total;        /* session bytes handed to the kernel, over all connections */
-    uint64_t close_gone;       /* conn_out_gone() when the close deadline was last set */
-    uint8_t *rbuf;
-    size_t rbuf_size;
-};
 
 /* --- small things -------------------------------------------------------------------------- */
 
@@ -66,7 +34,7 @@ const char *conn_state_name(enum conn_state s)
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
-static void set_state(struct conn *c, enum conn_state st)
+void conn_set_state(struct conn *c, enum conn_state st)
 {
     if (c->state == st)
         return;
@@ -76,11 +44,8 @@ static void set_state(struct conn *c, enum conn_state st)
         c->h.on_state(c->ud, st);
 }
 
-static void finish(struct conn *c, enum conn_outcome outcome, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* Close the socket and enter DONE with this outcome and detail (fmt NULL: keep the detail). */
-static void finish(struct conn *c, enum conn_outcome outcome, const char *fmt, ...)
+void conn_finish(struct conn *c, enum conn_outcome outcome, const char *fmt, ...)
 {
     if (c->state == CONN_DONE)
         return;
@@ -99,11 +64,11 @@ static void finish(struct conn *c, enum conn_outcome outcome, const char *fmt, .
     transport_free(c->t);
     c->t = NULL;
     c->deadline = -1;
-    set_state(c, CONN_DONE);
+    conn_set_state(c, CONN_DONE);
 }
 
 /* Peer-controlled text for a message to the user: control bytes escaped, never raw. */
-static void escape_text(char *out, size_t n, const uint8_t *p, size_t len)
+void conn_escape(char *out, size_t n, const uint8_t *p, size_t len)
 {
     struct buf b;
     buf_init(&b);
@@ -143,7 +108,7 @@ static void on_close(void *ud, int code, const uint8_t *reason, size_t len)
 {
     (void)ud;
     char shown[4 * 123 + 1];
-    escape_text(shown, sizeof shown, reason, len);
+    conn_escape(shown, sizeof shown, reason, len);
     log_msg(LOG_VERBOSE, "server sent close %d%s%s", code, len ? " " : "", shown);
 }
 
@@ -154,11 +119,13 @@ static void on_frame(void *ud, enum session_dir dir, const struct frame_header *
     log_frame(dir == SESSION_OUT, h, payload, len);
 }
 
-static void refused(struct conn *c);
-
 static void transport_log(void *ud, const char *line)
 {
     (void)ud;
+    /* The TCP connection is told once, by on_tcp_connected (the "connected to" event): the
+     * transport's own line would repeat it under -v. */
+    if (strncmp(line, "connected to ", 13) == 0)
+        return;
     log_msg(LOG_VERBOSE, "%s", line);
 }
 
@@ -227,25 +194,25 @@ static void transport_failed(struct conn *c, int err)
 {
     switch (err) {
     case T_ERR_RESOLVE: /* the transport's text already says it all */
-        finish(c, CONN_ERR_RESOLVE, "%s", transport_error(c->t));
+        conn_finish(c, CONN_ERR_RESOLVE, "%s", transport_error(c->t));
         break;
     case T_ERR_CONNECT:
-        finish(c, CONN_ERR_CONNECT, "%s", transport_error(c->t));
+        conn_finish(c, CONN_ERR_CONNECT, "%s", transport_error(c->t));
         break;
     case T_ERR_TLS:
-        finish(c, CONN_ERR_TLS, "%s", transport_error(c->t));
+        conn_finish(c, CONN_ERR_TLS, "%s", transport_error(c->t));
         break;
     case T_ERR_VERIFY:
-        finish(c, CONN_ERR_CERT, "%s", transport_error(c->t));
+        conn_finish(c, CONN_ERR_CERT, "%s", transport_error(c->t));
         break;
     case T_ERR_CONFIG:
-        finish(c, CONN_ERR_TLS_CONFIG, "%s", transport_error(c->t));
+        conn_finish(c, CONN_ERR_TLS_CONFIG, "%s", transport_error(c->t));
         break;
     case T_ERR_NOMEM:
-        finish(c, CONN_ERR_INTERNAL, "out of memory");
+        conn_finish(c, CONN_ERR_INTERNAL, "out of memory");
         break;
     default:
-        finish(c, CONN_ERR_RESET, "%s", transport_error(c->t));
+        conn_finish(c, CONN_ERR_RESET, "%s", transport_error(c->t));
         break;
     }
 }
@@ -272,14 +239,18 @@ void conn_start(struct conn *c)
     c->http_status = 0;
     c->retry_after = -1;
     c->refusing = false;
+    c->throttled = false;
+    c->fed_out = 0;
+    c->head_len = 0;
+    c->body_want = -1;
     session_free(c->s);
     c->s = NULL;
     c->state = CONN_IDLE;
     c->deadline = conn_now() + (int64_t)(cfg->connect_timeout * 1000);
-    set_state(c, CONN_CONNECTING);
+    conn_set_state(c, CONN_CONNECTING);
     c->t = transport_new(&tc);
     if (c->t == NULL) {
-        finish(c, CONN_ERR_INTERNAL, "out of memory");
+        conn_finish(c, CONN_ERR_INTERNAL, "out of memory");
         return;
     }
     int rc = transport_start(c->t);
@@ -292,31 +263,6 @@ int conn_fd(const struct conn *c)
     return c->t ? transport_fd(c->t) : -1;
 }
 
-uint64_t conn_out_sent(const struct conn *c)
-{
-    /* With TLS the unsent ciphertext cannot be mapped back to our bytes exactly. */
-    return c->cfg.tls ? c->out_total : conn_out_gone(c);
-}
-
-uint64_t conn_out_gone(const struct conn *c)
-{
-    /* Ciphertext is a little longer than what we wrote, so this errs on the late side. */
-    size_t unsent = transport_unsent(c->t);
-    return unsent < c->out_total ? c->out_total - unsent : 0;
-}
-
-uint64_t conn_out_end(const struct conn *c)
-{
-    return c->out_total + (c->s && c->state != CONN_HANDSHAKE ? session_output(c->s)->len : 0);
-}
-
-size_t conn_pending_output(const struct conn *c)
-{
-    if (c->state == CONN_HANDSHAKE || c->state == CONN_CONNECTING)
-        return c->hs_out.len;
-    return c->s ? session_output(c->s)->len : 0;
-}
-
 short conn_poll_events(const struct conn *c)
 {
     if (c->t == NULL || c->state == CONN_DONE)
@@ -324,7 +270,8 @@ short conn_poll_events(const struct conn *c)
     short ev = transport_poll_events(c->t);
     if (c->state == CONN_CONNECTING)
         return ev;
-    ev |= POLLIN;
+    if (!c->throttled)
+        ev |= POLLIN;
     if (conn_pending_output(c) > 0)
         ev |= POLLOUT;
     return ev;
@@ -337,7 +284,7 @@ int64_t conn_deadline(const struct conn *c)
 
 void conn_abort(struct conn *c, enum conn_outcome outcome, const char *detail)
 {
-    finish(c, outcome, "%s", detail ? detail : "");
+    conn_finish(c, outcome, "%s", detail ? detail : "");
 }
 
 void conn_timer(struct conn *c)
@@ -348,13 +295,14 @@ void conn_timer(struct conn *c)
     case CONN_CONNECTING:
     case CONN_HANDSHAKE:
         if (c->refusing) {
-            refused(c);
+            conn_hs_refused(c);
             break;
         }
-        finish(c, CONN_ERR_TIMEOUT, "after %g s %s (--connect-timeout)", c->cfg.connect_timeout,
-               c->state == CONN_HANDSHAKE              ? "waiting for the handshake reply"
-               : c->t && transport_tcp_connected(c->t) ? "during the TLS handshake"
-                                                       : "connecting");
+        conn_finish(c, CONN_ERR_TIMEOUT, "after %g s %s (--connect-timeout)",
+                    c->cfg.connect_timeout,
+                    c->state == CONN_HANDSHAKE              ? "waiting for the handshake reply"
+                    : c->t && transport_tcp_connected(c->t) ? "during the TLS handshake"
+                                                            : "connecting");
         break;
     case CONN_CLOSING: {
         /* Our close may wait behind megabytes a slow reader is still taking: while data leaves
@@ -369,7 +317,7 @@ void conn_timer(struct conn *c)
         if (session_state(c->s) == SESSION_CLOSE_SENT)
             log_msg(LOG_VERBOSE, "no close frame from the server within %d ms",
                     CONN_CLOSE_TIMEOUT_MS);
-        finish(c, c->outcome, NULL);
+        conn_finish(c, c->outcome, NULL);
         break;
     }
     default:
@@ -377,10 +325,31 @@ void conn_timer(struct conn *c)
     }
 }
 
+/*
+ * Backpressure on what the peer makes us send. A peer that floods pings and never reads would
+ * have us queue pongs without end (RFC 6455 §5.5.2 asks for one per ping): once more than
+ * CONN_OUT_HIGH bytes wait and most of that was queued in reply to input, reading stops until
+ * the output drains to CONN_OUT_LOW. Only reply output counts: our own large messages must not
+ * stop reading, or a peer that is busy sending to us (an echo) and we would wait on each other.
+ */
+static void update_throttle(struct conn *c)
+{
+    size_t pending = c->s ? session_output(c->s)->len : 0;
+    if (pending <= CONN_OUT_LOW) {
+        c->fed_out = 0;
+        if (c->throttled)
+            log_msg(LOG_DEBUG, "output drained: reading again");
+        c->throttled = false;
+    } else if (pending >= CONN_OUT_HIGH && c->fed_out >= CONN_OUT_HIGH / 2 && !c->throttled) {
+        log_msg(LOG_DEBUG, "%zu bytes of replies wait for the server: reading paused", pending);
+        c->throttled = true;
+    }
+}
+
 /* --- writing ------------------------------------------------------------------------------- */
 
 /* Write queued bytes until the kernel would block. Returns false if the connection broke. */
-static bool flush_out(struct conn *c)
+bool conn_flush_out(struct conn *c)
 {
     struct buf *b = c->state == CONN_HANDSHAKE ? &c->hs_out : c->s ? session_output(c->s) : NULL;
     if (c->t == NULL || b == NULL)
@@ -391,15 +360,16 @@ static bool flush_out(struct conn *c)
             return true;
         if (n < 0) {
             if (c->state == CONN_CLOSING && session_state(c->s) != SESSION_CLOSE_SENT)
-                finish(c, c->outcome, NULL); /* peer went away after its close: fine */
+                conn_finish(c, c->outcome, NULL); /* peer went away after its close: fine */
             else
-                finish(c, CONN_ERR_SEND, "%s", transport_error(c->t));
+                conn_finish(c, CONN_ERR_SEND, "%s", transport_error(c->t));
             return false;
         }
         buf_consume(b, (size_t)n);
         if (b != &c->hs_out)
             c->out_total += (uint64_t)n;
     }
+    update_throttle(c);
     /* Closing handshake complete (or we failed it) and our close is out: half-close. */
     if (c->state == CONN_CLOSING && !c->shut && session_state(c->s) != SESSION_CLOSE_SENT) {
         transport_shutdown(c->t);
@@ -417,7 +387,7 @@ static void session_changed(struct conn *c, int err)
     if (ss == SESSION_OPEN)
         return;
     if (c->state == CONN_OPEN) {
-        set_state(c, CONN_CLOSING);
+        conn_set_state(c, CONN_CLOSING);
         c->deadline = conn_now() + CONN_CLOSE_TIMEOUT_MS;
         c->close_gone = conn_out_gone(c);
     }
@@ -434,7 +404,7 @@ static void session_changed(struct conn *c, int err)
         int code = session_close_code_received(c->s);
         const char *raw = session_close_reason_received(c->s);
         char reason[4 * 123 + 1]; /* \xNN at worst */
-        escape_text(reason, sizeof reason, (const uint8_t *)raw, strlen(raw));
+        conn_escape(reason, sizeof reason, (const uint8_t *)raw, strlen(raw));
         if (code == WS_CLOSE_NORMAL)
             c->outcome = CONN_OK_CLOSED;
         else if (code == WS_CLOSE_GOING_AWAY || code == WS_CLOSE_NO_STATUS)
@@ -453,7 +423,7 @@ int conn_close(struct conn *c, int code, const char *reason)
     if (c->state != CONN_OPEN) {
         if (c->state == CONN_CLOSING)
             return 0;
-        finish(c, CONN_ABORTED, NULL); /* not established yet: nothing to close politely */
+        conn_finish(c, CONN_ABORTED, NULL); /* not established yet: nothing to close politely */
         return 0;
     }
     int rc = session_close(c->s, code, reason, reason ? strlen(reason) : 0);
@@ -462,13 +432,25 @@ int conn_close(struct conn *c, int code, const char *reason)
     c->we_closed = true;
     c->outcome = CONN_OK_CLOSED;
     session_changed(c, 0);
-    flush_out(c);
+    conn_flush_out(c);
     return 0;
 }
 
 /* --- reading ------------------------------------------------------------------------------- */
 
-static void handshake_done(struct conn *c, size_t head_len)
+/* Give the session bytes from the peer, counting the output it queues in reply. */
+static void feed(struct conn *c, const uint8_t *p, size_t n)
+{
+    size_t before = session_output(c->s)->len;
+    int err = session_feed(c->s, p, n);
+    size_t after = session_output(c->s)->len;
+    if (after > before)
+        c->fed_out += after - before;
+    session_changed(c, err);
+    update_throttle(c);
+}
+
+void conn_open_session(struct conn *c, size_t head_len)
 {
     const uint8_t *rest = buf_head(&c->hs_in) + head_len;
     size_t rest_len = c->hs_in.len - head_len;
@@ -479,118 +461,15 @@ static void handshake_done(struct conn *c, size_t head_len)
     };
     c->s = session_new(&sc);
     if (c->s == NULL) {
-        finish(c, CONN_ERR_INTERNAL, "out of memory");
+        conn_finish(c, CONN_ERR_INTERNAL, "out of memory");
         return;
     }
     c->deadline = -1;
-    set_state(c, CONN_OPEN);
+    conn_set_state(c, CONN_OPEN);
     /* Bytes that came in the same read as the 101 are the first frames. */
-    if (rest_len > 0 && c->state == CONN_OPEN) {
-        int err = session_feed(c->s, rest, rest_len);
-        session_changed(c, err);
-    }
+    if (rest_len > 0 && c->state == CONN_OPEN)
+        feed(c, rest, rest_len);
     buf_clear(&c->hs_in);
-}
-
-static long parse_retry_after(const struct handshake_header *h);
-
-/* The upgrade was refused: report the status line and the start of the body. */
-static void refused(struct conn *c)
-{
-    struct handshake_response r;
-    const char *head = (const char *)buf_head(&c->hs_in);
-    int n = handshake_response_parse(head, c->hs_in.len, &r);
-    if (n < 0) {
-        finish(c, CONN_ERR_REFUSED, "HTTP %d", c->http_status);
-        return;
-    }
-    char body[201];
-    size_t bl = c->hs_in.len - (size_t)n, k = 0;
-    for (size_t i = 0; i < bl && k < sizeof body - 1; i++) {
-        unsigned char ch = (unsigned char)head[n + i];
-        if (ch == '\r' || ch == '\n' || ch == '\t')
-            ch = ' ';
-        if (ch < 0x20 || ch == 0x7f)
-            continue;
-        if (ch == ' ' && (k == 0 || body[k - 1] == ' '))
-            continue;
-        body[k++] = (char)ch;
-    }
-    while (k > 0 && body[k - 1] == ' ')
-        k--;
-    body[k] = '\0';
-    finish(c, CONN_ERR_REFUSED, "HTTP/1.%d %d %.*s%s%s", r.minor_version, r.status,
-           (int)r.reason_len, r.reason, k ? ": " : "", body);
-}
-
-/* Retry-After (RFC 9110 §10.2.3): delay-seconds or an HTTP-date. -1 when absent or bad. */
-static long parse_retry_after(const struct handshake_header *h)
-{
-    char v[64];
-    if (h == NULL || h->value_len == 0 || h->value_len >= sizeof v)
-        return -1;
-    memcpy(v, h->value, h->value_len);
-    v[h->value_len] = '\0';
-    char *end;
-    long secs = strtol(v, &end, 10);
-    if (*end == '\0' && secs >= 0)
-        return secs;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (end == NULL || *end != '\0')
-        return -1;
-    time_t when = timegm(&tm), now = time(NULL);
-    return when > now ? (long)(when - now) : 0;
-}
-
-static void handshake_reply(struct conn *c)
-{
-    struct handshake_response r;
-    const char *head = (const char *)buf_head(&c->hs_in);
-    int n = handshake_response_parse(head, c->hs_in.len, &r);
-    if (n == HS_NEED_MORE) {
-        if (c->hs_in.len > HANDSHAKE_MAX_HEAD)
-            finish(c, CONN_ERR_HANDSHAKE, "response head too long");
-        return;
-    }
-    if (n < 0) {
-        /* hs_in has no terminating NUL: scan it by length, and show it escaped. */
-        const char *nl = memchr(head, '\n', c->hs_in.len);
-        size_t l = nl ? (size_t)(nl - head) : c->hs_in.len;
-        char shown[256];
-        escape_text(shown, sizeof shown, (const uint8_t *)head, l > 60 ? 60 : l);
-        finish(c, CONN_ERR_HANDSHAKE, "not an HTTP response ('%s')", shown);
-        return;
-    }
-    log_http_head("< ", head, (size_t)n);
-    const char *sub = NULL, *why = NULL;
-    size_t sublen = 0;
-    int rc = handshake_response_check(&r, &c->req, &sub, &sublen, &why);
-    if (rc == HS_ERR_STATUS) {
-        /* Wait briefly for the body too (up to Content-Length, EOF or 1 s): it says why. */
-        const struct handshake_header *cl = handshake_response_header(&r, "Content-Length");
-        long want = cl ? strtol(cl->value, NULL, 10) : -1;
-        c->http_status = r.status;
-        c->retry_after = parse_retry_after(handshake_response_header(&r, "Retry-After"));
-        if (want >= 0 && c->hs_in.len - (size_t)n >= (size_t)want) {
-            refused(c);
-        } else if (!c->refusing) {
-            c->refusing = true;
-            c->deadline = conn_now() + 1000;
-        }
-        return;
-    }
-    if (rc < 0) {
-        finish(c, CONN_ERR_HANDSHAKE, "%s", why);
-        return;
-    }
-    if (sub) {
-        size_t l = sublen < sizeof c->subprotocol - 1 ? sublen : sizeof c->subprotocol - 1;
-        memcpy(c->subprotocol, sub, l);
-        c->subprotocol[l] = '\0';
-    }
-    handshake_done(c, (size_t)n);
 }
 
 static void read_input(struct conn *c)
@@ -601,9 +480,9 @@ static void read_input(struct conn *c)
             return;
         if (n < 0) {
             if (c->state == CONN_CLOSING)
-                finish(c, c->outcome, NULL);
+                conn_finish(c, c->outcome, NULL);
             else
-                finish(c, CONN_ERR_RESET, "%s", transport_error(c->t));
+                conn_finish(c, CONN_ERR_RESET, "%s", transport_error(c->t));
             return;
         }
         if (n == 0) {
@@ -611,58 +490,29 @@ static void read_input(struct conn *c)
             if (c->state == CONN_CLOSING) {
                 if (session_state(c->s) == SESSION_CLOSE_SENT)
                     log_msg(LOG_VERBOSE, "server closed TCP without answering our close");
-                finish(c, c->outcome, NULL);
+                conn_finish(c, c->outcome, NULL);
             } else if (c->state == CONN_HANDSHAKE && c->refusing) {
-                refused(c);
+                conn_hs_refused(c);
             } else if (c->state == CONN_HANDSHAKE) {
-                finish(c, CONN_ERR_HANDSHAKE, "connection closed %s",
-                       c->hs_in.len ? "in the middle of the reply" : "before any reply");
+                conn_finish(c, CONN_ERR_HANDSHAKE, "connection closed %s",
+                            c->hs_in.len ? "in the middle of the reply" : "before any reply");
             } else {
-                finish(c, CONN_ERR_ABNORMAL, NULL);
+                conn_finish(c, CONN_ERR_ABNORMAL, NULL);
             }
             return;
         }
         c->last_rx = conn_now();
         if (c->state == CONN_HANDSHAKE) {
-            if (buf_append(&c->hs_in, c->rbuf, (size_t)n) < 0) {
-                finish(c, CONN_ERR_INTERNAL, "out of memory");
-                return;
-            }
-            handshake_reply(c);
+            conn_hs_input(c, c->rbuf, (size_t)n);
         } else if (c->s) {
-            int err = session_feed(c->s, c->rbuf, (size_t)n);
-            session_changed(c, err);
+            feed(c, c->rbuf, (size_t)n);
+            if (c->throttled)
+                return;
         }
         /* A short read means the socket is drained: skip the EAGAIN round trip. */
         if (c->state == CONN_DONE || ((size_t)n < c->rbuf_size && !transport_has_pending(c->t)))
             return;
     }
-}
-
-static void send_request(struct conn *c)
-{
-    const struct conn_config *cfg = &c->cfg;
-    c->req.host_header = c->host_header;
-    c->req.resource = cfg->resource;
-    c->req.origin = cfg->origin;
-    c->req.subprotocols = cfg->subprotocols;
-    c->req.nsubprotocols = cfg->nsubprotocols;
-    c->req.headers = cfg->headers;
-    c->req.nheaders = cfg->nheaders;
-    c->req.authorization = cfg->authorization;
-    c->req.extensions = NULL;
-    if (handshake_key_new(&c->req) < 0) {
-        finish(c, CONN_ERR_INTERNAL, "the random generator failed");
-        return;
-    }
-    buf_clear(&c->hs_out);
-    if (handshake_request_build(&c->req, &c->hs_out) < 0) {
-        finish(c, CONN_ERR_INTERNAL, "out of memory");
-        return;
-    }
-    log_http_head("> ", (const char *)buf_head(&c->hs_out), c->hs_out.len);
-    set_state(c, CONN_HANDSHAKE);
-    flush_out(c);
 }
 
 void conn_handle(struct conn *c, short revents)
@@ -681,23 +531,26 @@ void conn_handle(struct conn *c, short revents)
             transport_failed(c, rc);
             return;
         }
-        if (rc == 1) {
-            if (*transport_tls_info(c->t))
-                log_msg(LOG_VERBOSE, "TLS: %s", transport_tls_info(c->t));
-            send_request(c);
-        }
+        if (rc == 1) /* the transport logged the TLS summary already */
+            conn_hs_send(c);
         return;
     }
-    if (revents & (POLLIN | POLLHUP | POLLERR) || transport_has_pending(c->t))
+    /* Throttled, read only to learn that the peer hung up or the socket failed. */
+    bool was_throttled = c->throttled;
+    if (revents & (POLLHUP | POLLERR) ||
+        (!c->throttled && (revents & POLLIN || transport_has_pending(c->t))))
         read_input(c);
     if (c->state != CONN_DONE)
-        flush_out(c);
+        conn_flush_out(c);
+    /* Drained: what TLS already decrypted will not wake poll(), so read it now. */
+    if (was_throttled && !c->throttled && c->state != CONN_DONE && transport_has_pending(c->t))
+        read_input(c);
 }
 
 void conn_flush(struct conn *c)
 {
     if (c->state != CONN_DONE && c->state != CONN_CONNECTING)
-        flush_out(c);
+        conn_flush_out(c);
 }
 
 int conn_send(struct conn *c, int opcode, const uint8_t *data, size_t len)
@@ -725,76 +578,4 @@ void conn_reset(struct conn *c)
 {
     if (c->state == CONN_DONE)
         c->state = CONN_IDLE;
-}
-
-/* --- accessors ----------------------------------------------------------------------------- */
-
-enum conn_state conn_state(const struct conn *c)
-{
-    return c->state;
-}
-
-const char *conn_subprotocol(const struct conn *c)
-{
-    return c->subprotocol;
-}
-
-const char *conn_peer(const struct conn *c)
-{
-    return c->peer;
-}
-
-int64_t conn_last_rx(const struct conn *c)
-{
-    return c->last_rx;
-}
-
-uint64_t conn_out_total(const struct conn *c)
-{
-    return c->out_total;
-}
-
-enum conn_outcome conn_outcome(const struct conn *c)
-{
-    return c->outcome;
-}
-
-const char *conn_detail(const struct conn *c)
-{
-    return c->detail;
-}
-
-const char *conn_message(const struct conn *c)
-{
-    return c->message;
-}
-
-bool conn_closed_by_us(const struct conn *c)
-{
-    return c->we_closed;
-}
-
-int conn_close_code_sent(const struct conn *c)
-{
-    return c->s ? session_close_code_sent(c->s) : 0;
-}
-
-int conn_close_code_received(const struct conn *c)
-{
-    return c->s ? session_close_code_received(c->s) : 0;
-}
-
-const char *conn_close_reason_received(const struct conn *c)
-{
-    return c->s ? session_close_reason_received(c->s) : "";
-}
-
-int conn_http_status(const struct conn *c)
-{
-    return c->http_status;
-}
-
-long conn_retry_after(const struct conn *c)
-{
-    return c->retry_after;
 }

@@ -76,3 +76,15 @@ wsc_run --cacert "$TMP/nonexistent.pem" --count 1 "wss://localhost:$GOOD/echo" <
 expect_that '[ "$RC" != 0 ] && [ "$RC" != 124 ]' "exit code: expected an error, got $RC"
 expect_err_contains "nonexistent.pem"
 t_end
+
+t_begin "tls: -v tells the TCP connection and the TLS summary once each (defect 4)"
+wsc_run -v --cacert "$C/ca.pem" --count 1 "wss://localhost:$GOOD/echo" < <(printf 'v\n')
+expect_rc 0
+expect_out 'v\n'
+expect_that '[ "$(grep -c "connected to 127\.0\.0\.1:$GOOD" "$ERR")" = 1 ]' \
+	"'connected to' appears $(grep -c "connected to 127\.0\.0\.1:$GOOD" "$ERR") times, expected once"
+expect_that '[ "$(grep -c "TLSv1\.[0-9]" "$ERR")" = 1 ]' \
+	"the TLS summary appears $(grep -c "TLSv1\.[0-9]" "$ERR") times, expected once"
+expect_that '[ "$(grep -c "certificate verified for" "$ERR")" = 1 ]' \
+	"the verification line appears $(grep -c "certificate verified for" "$ERR") times, expected once"
+t_end

@@ -355,6 +355,77 @@ def main():
         threading.Thread(target=serve, args=(s, a.scenario, a.record, a.limit, a.record_dir), daemon=True).start()
 
 
+
+# --- hostile servers (issue 7, defects 12-14) -----------------------------------------------------
+# Servers that try to exhaust or abuse the client. Each function gets the connection, the parsed
+# upgrade request and the correct 101 reply; the tests measure wsc's memory and output. These
+# scenarios work with --scenario only (not from a --record-dir request path).
+
+
+def _stream(c, chunk, total, secs):
+    """Send chunk repeatedly, total bytes at most, for secs at most; stop when the client goes."""
+    c.sock.settimeout(secs)
+    sent, end = 0, time.monotonic() + secs
+    try:
+        while sent < total and time.monotonic() < end:
+            c.sock.sendall(chunk)
+            sent += len(chunk)
+    except OSError:
+        pass
+    c.record("note streamed %d bytes" % sent)
+
+
+def hostile_refusal_huge_body(c, req, ok):
+    """A 403 with no Content-Length whose body never ends (up to 512 MiB in 8 s)."""
+    c.send(b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n\r\n")
+    _stream(c, b"A" * 65536, 512 << 20, 8)
+
+
+def hostile_refusal_escapes(c, req, ok):
+    """A 403 carrying terminal controls: C1 CSI (U+009B, bytes C2 9B: obs-text to HTTP) in the
+    reason phrase and a header value, ESC, BEL and CSI in the body."""
+    body = b"denied \x1b[2J\x07\xc2\x9bH end"
+    c.send(b"HTTP/1.1 403 Forbidden \xc2\x9b31mred\r\n"
+           b"X-Evil: \xc2\x9b1m bold\r\n"
+           b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    c.sock.shutdown(socket.SHUT_WR)
+    c.drain()
+
+
+def hostile_upgrade_escapes(c, req, ok):
+    """A valid 101 with terminal controls in a header value (for -v's header log), then a close."""
+    c.send(ok[:-2] + b"X-Evil: \xc2\x9b1m bold\r\n\r\n" + close_frame(1000))
+    c.sent_close = True
+    c.drain()
+
+
+def hostile_ping_flood(c, req, ok):
+    """Upgrade, then pings (125-byte payloads) up to 256 MiB in 8 s, never reading a byte."""
+    c.send(ok)
+    end = time.monotonic() + 10
+    _stream(c, frame(0x9, b"p" * 125) * 512, 256 << 20, 8)
+    time.sleep(max(0, end - time.monotonic()))  # still not reading: wsc must end it
+
+
+HOSTILE = {
+    "refusal-huge-body": hostile_refusal_huge_body,
+    "refusal-escapes": hostile_refusal_escapes,
+    "upgrade-escapes": hostile_upgrade_escapes,
+    "ping-flood": hostile_ping_flood,
+}
+SCENARIOS += list(HOSTILE)
+_run_scripted = run
+
+
+def run(c, scenario, record_dir):  # noqa: F811 - the hostile scenarios first, then the others
+    if scenario not in HOSTILE:
+        return _run_scripted(c, scenario, record_dir)
+    req = c.read_request()
+    if req is None:
+        c.record("no-request")
+        return
+    HOSTILE[scenario](c, req, response(req))
+
 if __name__ == "__main__":
     try:
         main()
