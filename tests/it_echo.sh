@@ -241,6 +241,8 @@ wsc_run -v -n 1 "$U/echo" < <(printf 'v\n')
 expect_rc 0
 expect_that '[ "$(grep -c "connected to 127\.0\.0\.1:" "$ERR")" = 1 ]' \
 	"'connected to' appears $(grep -c "connected to 127\.0\.0\.1:" "$ERR") times, expected once"
+t_end
+
 # --- stdout that does not read: the loop goes on (issue 7) -----------------------------------
 
 # 20,000 messages of 1000 bytes (20 MB): far more than a pipe and wsc's high-water mark hold.
