@@ -223,6 +223,13 @@ static bool use_color(const struct options *o)
     return isatty(STDOUT_FILENO) && !(nc && *nc);
 }
 
+/* stdout backpressure: the connection stops reading while stdout is over its high-water mark. */
+static bool rx_paused(void *ud)
+{
+    const struct app *a = ud;
+    return a->mode == MODE_PIPE && output_over();
+}
+
 /* The exit code and its message, once the loop is over. */
 static int finish(struct app *a)
 {
@@ -260,10 +267,9 @@ static int prepare(struct app *a, struct pollfd *pfd, int64_t now)
 {
     bool done = a->end.done;
     bool pipe = a->mode == MODE_PIPE;
-    /* Backpressure: while stdout holds more than its high-water mark, the socket is not read. */
+    /* Backpressure: while stdout holds more than its high-water mark, the socket is not read
+     * (conn asks rx_paused()). */
     short conn_events = conn_poll_events(a->c);
-    if (pipe && output_over())
-        conn_events &= (short)~POLLIN;
     bool in = !done && (pipe ? pipe_want_stdin(a) : !a->end.quitting);
     bool want_out = pipe && output_pending() > 0 && !a->end.drop_output;
     bool watch_out = pipe && a->pipe.stdout_pipe && a->end.exit_override == 0;
@@ -274,6 +280,9 @@ static int prepare(struct app *a, struct pollfd *pfd, int64_t now)
     pfd[SLOT_STDOUT] = (struct pollfd){.fd = want_out || watch_out ? output_fd() : -1,
                                        .events = want_out ? POLLOUT : 0};
     int64_t deadline = a->overall_deadline;
+    int retry = pipe && !done ? output_retry_ms() : -1;
+    if (retry >= 0)
+        deadline = earliest(deadline, now + retry);
     if (!done) {
         deadline = earliest(deadline, conn_deadline(a->c));
         deadline = earliest(deadline, pipe_deadline(a));
@@ -366,6 +375,7 @@ int loop_run(const struct options *o)
         .on_message = pipe_on_message,
         .on_ping = events_on_ping,
         .on_pong = events_on_pong,
+        .rx_paused = rx_paused,
     };
     conn_options_config(o, NULL, &a.conn_cfg);
     a.c = conn_new(&a.conn_cfg, &h, &a);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -19,11 +20,14 @@
 #define OUTPUT_FLUSH_AT  (64 * 1024)   /* write the buffer once it holds this much */
 #define OUTPUT_DIRECT_AT (16 * 1024)   /* larger messages skip the buffer (writev) */
 #define OUTPUT_KEEP_CAP  (1024 * 1024) /* an emptied buffer larger than this is released */
+#define OUTPUT_PIPE_SIZE (1024 * 1024) /* ask for a pipe this large (Linux's default maximum) */
 
 static struct {
     int fd;         /* what we write: stdout, or our own non-blocking opening of it */
     int given_fd;   /* the descriptor output_init() was given */
     bool sock;      /* fd is a socket: sendmsg() with MSG_DONTWAIT */
+    int pipe_size;  /* fd is a pipe of this many bytes; 0 = not a pipe */
+    int waits;      /* output_retry_ms() calls in a row while the pipe was full */
     int err;        /* the first write error (errno), sticky; 0 = none */
     struct buf buf; /* formatted bytes not yet taken by the fd, in order */
     enum binary_format fmt;
@@ -47,6 +51,8 @@ static void open_nonblocking(int fd)
     struct stat st;
     out.fd = out.given_fd = fd;
     out.sock = false;
+    out.pipe_size = 0;
+    out.waits = 0;
     if (fd < 0 || fstat(fd, &st) < 0)
         return;
     if (S_ISSOCK(st.st_mode)) {
@@ -61,8 +67,17 @@ static void open_nonblocking(int fd)
     char path[40];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     int nfd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (fl & O_APPEND));
-    if (nfd >= 0)
-        out.fd = nfd;
+    if (nfd < 0)
+        return;
+    out.fd = nfd;
+    /* A larger pipe takes a large message whole while the reader keeps up, so it need not wait
+     * in our memory (best effort: the system may refuse). */
+    if (S_ISFIFO(st.st_mode)) {
+        int size = fcntl(nfd, F_GETPIPE_SZ);
+        if (size > 0 && size < OUTPUT_PIPE_SIZE && fcntl(nfd, F_SETPIPE_SZ, OUTPUT_PIPE_SIZE) > 0)
+            size = fcntl(nfd, F_GETPIPE_SZ);
+        out.pipe_size = size > 0 ? size : 0;
+    }
 }
 
 void output_init(const struct options *o, int fd)
@@ -102,9 +117,33 @@ size_t output_pending(void)
     return out.buf.len;
 }
 
+/* The pipe still holds more than half its size that the reader has not read: a large message
+ * now would not fit and would have to wait in our memory. */
+static bool pipe_filling(void)
+{
+    int unread = 0;
+    return out.pipe_size > 0 && ioctl(out.fd, FIONREAD, &unread) == 0 && unread > out.pipe_size / 2;
+}
+
 bool output_over(void)
 {
-    return out.buf.len >= OUTPUT_HIGH;
+    if (out.err)
+        return false;
+    if (out.buf.len >= OUTPUT_HIGH)
+        return true;
+    if (out.buf.len == 0 && pipe_filling())
+        return true;
+    out.waits = 0;
+    return false;
+}
+
+int output_retry_ms(void)
+{
+    if (out.buf.len > 0 || out.err || !pipe_filling())
+        return -1;                                 /* POLLOUT (or nothing) will do */
+    int ms = 1 << (out.waits < 6 ? out.waits : 6); /* 1, 2, 4 ... 64 ms */
+    out.waits++;
+    return ms;
 }
 
 /* One write of iov without waiting. Returns bytes taken (0 when the fd is full) or -1 (out.err

@@ -24,8 +24,9 @@
 #include "buf.h"
 #include "cli.h"
 
-/* Over this many bytes waiting, the loop stops reading the socket. */
-#define OUTPUT_HIGH (256 * 1024)
+/* With this many bytes waiting (any at all), the loop stops reading the socket: a message that
+ * does not fit into stdout has to wait in memory, and the next one should not join it. */
+#define OUTPUT_HIGH 1
 
 /* Configure from the options (format, separator, match string) and the fd to write (stdout).
  * A pipe, FIFO or terminal is opened again with O_NONBLOCK (its own open file description: the
@@ -38,8 +39,13 @@ void output_free(void);
 int output_fd(void);
 /* Bytes formatted and not yet taken by stdout: poll for POLLOUT while this is not 0. */
 size_t output_pending(void);
-/* True above the high-water mark (OUTPUT_HIGH): stop reading the socket until it drains. */
+/* True above the high-water mark (OUTPUT_HIGH), or while a pipe on stdout is more than half full
+ * (a large message would not fit): stop reading the socket until it drains. */
 bool output_over(void);
+/* While output_over() with nothing of ours waiting (only the pipe is full), POLLOUT does not say
+ * when the pipe has room again: check again after this many ms (1, 2, 4 ... 64 while it lasts).
+ * -1 when POLLOUT will do. */
+int output_retry_ms(void);
 
 /* True when the message passes --match (plain, case-sensitive substring; always without it). */
 bool output_matches(const uint8_t *data, size_t len);

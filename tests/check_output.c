@@ -640,8 +640,8 @@ START_TEST(reader_gone_while_stalled_is_epipe)
     struct options o;
     opts(&o, BINFMT_RAW, false, false, NULL);
     output_init(&o, p[1]);
-    uint8_t *t = pattern(200000, 2);
-    ck_assert_int_eq(output_message(WS_OP_BINARY, t, 200000), 1);
+    uint8_t *t = pattern(3000000, 2); /* more than even a 1 MiB pipe takes */
+    ck_assert_int_eq(output_message(WS_OP_BINARY, t, 3000000), 1);
     ck_assert_uint_gt(output_pending(), 0);
     close(p[0]);
     errno = 0;
@@ -653,6 +653,48 @@ START_TEST(reader_gone_while_stalled_is_epipe)
     ck_assert_int_eq(errno, EPIPE);
     free(t);
     output_free();
+    close(p[1]);
+}
+END_TEST
+
+/* A pipe that is more than half full, with nothing of ours waiting: a large message would not
+ * fit, so reading pauses, and since POLLOUT says nothing useful then, the loop checks back
+ * after 1, 2, 4 ... ms. */
+START_TEST(full_pipe_pauses_reading_with_retry_timer)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    struct options o;
+    opts(&o, BINFMT_RAW, false, false, NULL);
+    output_init(&o, p[1]);
+    ck_assert(!output_over());
+    ck_assert_int_eq(output_retry_ms(), -1);
+    int size = fcntl(output_fd(), F_GETPIPE_SZ);
+    ck_assert_int_gt(size, 0);
+    size_t n = (size_t)size / 2 + 20000;
+    uint8_t *t = pattern(n, 4);
+    ck_assert_int_eq(output_message(WS_OP_BINARY, t, n), 1);
+    ck_assert_uint_eq(output_pending(), 0); /* all in the pipe */
+    ck_assert(output_over());
+    ck_assert_int_eq(output_retry_ms(), 1);
+    ck_assert_int_eq(output_retry_ms(), 2);
+    ck_assert_int_eq(output_retry_ms(), 4);
+    /* the reader takes it: reading may go on */
+    ck_assert_int_eq(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+    struct buf got;
+    buf_init(&got);
+    read_available(p[0], &got);
+    ck_assert_uint_eq(got.len, n);
+    ck_assert(!output_over());
+    ck_assert_int_eq(output_retry_ms(), -1);
+    /* the wait count starts again */
+    ck_assert_int_eq(output_message(WS_OP_BINARY, t, n), 1);
+    ck_assert(output_over());
+    ck_assert_int_eq(output_retry_ms(), 1);
+    buf_free(&got);
+    free(t);
+    output_free();
+    close(p[0]);
     close(p[1]);
 }
 END_TEST
@@ -674,6 +716,7 @@ static Suite *output_suite(void)
     tcase_add_test(tc, stalled_nonblocking_pipe_drains_intact);
     tcase_add_test(tc, stalled_socket_never_blocks_and_drains_intact);
     tcase_add_test(tc, reader_gone_while_stalled_is_epipe);
+    tcase_add_test(tc, full_pipe_pauses_reading_with_retry_timer);
     tcase_set_timeout(tc, 20);
     suite_add_tcase(s, tc);
 
