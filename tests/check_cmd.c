@@ -291,10 +291,19 @@ START_TEST(table_lists_every_command_and_help_mentions_each)
         ck_assert_int_eq(c.kind, cmd_table[j].kind);
         ck_assert_int_ne(c.kind, CMD_SEND);
         ck_assert_int_ne(c.kind, CMD_NONE);
+        ck_assert_msg(cmd_table[j].run != NULL, "%s has no handler", cmd_table[j].name);
         ck_assert_ptr_nonnull(cmd_table[j].help);
         ck_assert_ptr_nonnull(cmd_table[j].args);
         cmd_free(&c);
     }
+    /* a plain line has its own row with a handler (Send Message) */
+    char text[] = "hello";
+    struct cmd t;
+    const char *why = NULL;
+    ck_assert_int_eq(cmd_parse(text, &t, &why), 0);
+    ck_assert_ptr_nonnull(t.entry);
+    ck_assert_ptr_nonnull(t.entry->run);
+    cmd_free(&t);
     /* a prefix of a name is not the command */
     ck_assert_ptr_null(cmd_find("/con", 4));
     ck_assert_ptr_null(cmd_find("/connectx", 9));
