@@ -36,7 +36,7 @@ static struct keepalive_view view(const struct app *a, int64_t now)
     return (struct keepalive_view){
         .now = now,
         .last_rx = conn_last_rx(a->c),
-        .gone = conn_out_gone(a->c),
+        .gone = a->up.ka.ping_out ? conn_out_gone(a->c) : 0, /* an ioctl: only when needed */
         .rx_paused = a->mode == MODE_PIPE && output_over(),
     };
 }
