@@ -223,7 +223,7 @@ static bool use_color(const struct options *o)
     return isatty(STDOUT_FILENO) && !(nc && *nc);
 }
 
-/* stdout backpressure: the connection stops reading while stdout is over its high-water mark. */
+/* stdout backpressure: the connection stops reading while stdout is behind (output_over()). */
 static bool rx_paused(void *ud)
 {
     const struct app *a = ud;
@@ -267,7 +267,7 @@ static int prepare(struct app *a, struct pollfd *pfd, int64_t now)
 {
     bool done = a->end.done;
     bool pipe = a->mode == MODE_PIPE;
-    /* Backpressure: while stdout holds more than its high-water mark, the socket is not read
+    /* Backpressure: while stdout is behind (output_over()), the socket is not read
      * (conn asks rx_paused()). */
     short conn_events = conn_poll_events(a->c);
     bool in = !done && (pipe ? pipe_want_stdin(a) : !a->end.quitting);

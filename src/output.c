@@ -28,6 +28,7 @@ static struct {
     bool sock;      /* fd is a socket: sendmsg() with MSG_DONTWAIT */
     int pipe_size;  /* fd is a pipe of this many bytes; 0 = not a pipe */
     int waits;      /* output_retry_ms() calls in a row while the pipe was full */
+    bool blocked;   /* stdout refused some of buf: wait for POLLOUT */
     int err;        /* the first write error (errno), sticky; 0 = none */
     struct buf buf; /* formatted bytes not yet taken by the fd, in order */
     enum binary_format fmt;
@@ -129,7 +130,7 @@ bool output_over(void)
 {
     if (out.err)
         return false;
-    if (out.buf.len >= OUTPUT_HIGH)
+    if (out.blocked && out.buf.len > 0)
         return true;
     if (out.buf.len == 0 && pipe_filling())
         return true;
@@ -162,8 +163,10 @@ static ssize_t write_some(const struct iovec *iov, int n)
             return w;
         if (errno == EINTR)
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            out.blocked = true;
             return 0;
+        }
         out.err = errno;
         return -1;
     }
@@ -190,6 +193,7 @@ int output_flush(void)
             return 0; /* full: the loop waits for POLLOUT */
         buf_consume(&out.buf, (size_t)w);
     }
+    out.blocked = false;
     if (out.buf.cap > OUTPUT_KEEP_CAP)
         buf_free(&out.buf); /* a stall made it large: give the memory back */
     return 0;
@@ -209,6 +213,8 @@ static int write_direct(const uint8_t *data, size_t len, bool sep)
             return -1;
         done = (size_t)w;
     }
+    if (done < total)
+        out.blocked = true; /* stdout took only part: the rest waits for POLLOUT */
     if (done < len && buf_append(&out.buf, data + done, len - done) < 0)
         return -2;
     if (sep && done < total && buf_append(&out.buf, &out.sep, 1) < 0)

@@ -11,8 +11,8 @@
  * with writev() straight from the caller's memory. Whatever stdout does not take at once stays
  * in a buffer (a message may go out in parts; the reader sees the same bytes): the loop polls
  * output_fd() for POLLOUT while output_pending() is not 0, calls output_flush() when it is
- * writable, and stops reading the socket while output_over() (backpressure). The buffer is so
- * bounded by the high-water mark plus what one wake of the loop receives.
+ * writable, and stops reading the socket while output_over() (backpressure), even between two
+ * reads of one wake (conn's rx_paused). The buffer is so bounded by one batch plus one message.
  */
 #ifndef WSC_OUTPUT_H
 #define WSC_OUTPUT_H
@@ -23,10 +23,6 @@
 
 #include "buf.h"
 #include "cli.h"
-
-/* With this many bytes waiting (any at all), the loop stops reading the socket: a message that
- * does not fit into stdout has to wait in memory, and the next one should not join it. */
-#define OUTPUT_HIGH 1
 
 /* Configure from the options (format, separator, match string) and the fd to write (stdout).
  * A pipe, FIFO or terminal is opened again with O_NONBLOCK (its own open file description: the
@@ -39,8 +35,10 @@ void output_free(void);
 int output_fd(void);
 /* Bytes formatted and not yet taken by stdout: poll for POLLOUT while this is not 0. */
 size_t output_pending(void);
-/* True above the high-water mark (OUTPUT_HIGH), or while a pipe on stdout is more than half full
- * (a large message would not fit): stop reading the socket until it drains. */
+/* True while stdout refused some of what waits (any at all: a message that does not fit has to
+ * wait in memory, and the next one should not join it), or while a pipe on stdout is more than
+ * half full (a large message would not fit): stop reading the socket until it drains. Bytes only
+ * batched, not yet offered to stdout, do not count. */
 bool output_over(void);
 /* While output_over() with nothing of ours waiting (only the pipe is full), POLLOUT does not say
  * when the pipe has room again: check again after this many ms (1, 2, 4 ... 64 while it lasts).
