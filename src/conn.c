@@ -259,6 +259,11 @@ int conn_fd(const struct conn *c)
     return c->t ? transport_fd(c->t) : -1;
 }
 
+static bool rx_paused(const struct conn *c)
+{
+    return c->h.rx_paused && c->h.rx_paused(c->ud);
+}
+
 short conn_poll_events(const struct conn *c)
 {
     if (c->t == NULL || c->state == CONN_DONE)
@@ -266,7 +271,7 @@ short conn_poll_events(const struct conn *c)
     short ev = transport_poll_events(c->t);
     if (c->state == CONN_CONNECTING)
         return ev;
-    if (!c->throttled)
+    if (!c->throttled && !rx_paused(c))
         ev |= POLLIN;
     if (conn_pending_output(c) > 0)
         ev |= POLLOUT;
@@ -474,7 +479,7 @@ void conn_open_session(struct conn *c, size_t head_len)
 
 static void read_input(struct conn *c)
 {
-    for (int i = 0; i < CONN_READS_PER_WAKE && c->t; i++) {
+    for (int i = 0; i < CONN_READS_PER_WAKE && c->t && !rx_paused(c); i++) {
         long n = transport_read(c->t, c->rbuf, c->rbuf_size);
         if (n == T_AGAIN)
             return;

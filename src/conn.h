@@ -127,6 +127,9 @@ struct conn_handlers {
     void (*on_message)(void *ud, int opcode, const uint8_t *data, size_t len);
     void (*on_ping)(void *ud, const uint8_t *data, size_t len);
     void (*on_pong)(void *ud, const uint8_t *data, size_t len);
+    /* Optional: true while the receiver cannot take more messages (stdout backpressure): the
+     * socket is then not read, not even for the rest of the current wake. */
+    bool (*rx_paused)(void *ud);
 };
 
 struct conn;

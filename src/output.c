@@ -4,8 +4,12 @@
 #include "output.h"
 
 #include <errno.h>
-#include <poll.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -13,22 +17,74 @@
 #include "frame.h"
 #include "hex.h"
 
-#define OUTPUT_FLUSH_AT  (64 * 1024) /* flush the buffer once it holds this much */
-#define OUTPUT_DIRECT_AT (16 * 1024) /* larger messages skip the buffer (writev) */
+#define OUTPUT_FLUSH_AT  (64 * 1024)   /* write the buffer once it holds this much */
+#define OUTPUT_DIRECT_AT (16 * 1024)   /* larger messages skip the buffer (writev) */
+#define OUTPUT_KEEP_CAP  (1024 * 1024) /* an emptied buffer larger than this is released */
+#define OUTPUT_PIPE_SIZE (1024 * 1024) /* ask for a pipe this large (Linux's default maximum) */
 
 static struct {
-    int fd;
-    struct buf buf;
+    int fd;         /* what we write: stdout, or our own non-blocking opening of it */
+    int given_fd;   /* the descriptor output_init() was given */
+    bool sock;      /* fd is a socket: sendmsg() with MSG_DONTWAIT */
+    int pipe_size;  /* fd is a pipe of this many bytes; 0 = not a pipe */
+    int waits;      /* output_retry_ms() calls in a row while the pipe was full */
+    bool blocked;   /* stdout refused some of buf: wait for POLLOUT */
+    int err;        /* the first write error (errno), sticky; 0 = none */
+    struct buf buf; /* formatted bytes not yet taken by the fd, in order */
     enum binary_format fmt;
     bool json;
     char sep;
     const char *match;
     size_t match_len;
-} out = {.fd = 1};
+} out = {.fd = 1, .given_fd = 1};
+
+/*
+ * A descriptor for the same file whose writes never wait. Pipes, FIFOs and terminals are opened
+ * again through /proc/self/fd with O_NONBLOCK: a new open file description, so the flags of the
+ * one we share with the shell and the other commands of a pipeline stay as they are (setting
+ * O_NONBLOCK there would leak to them, and stay set if wsc were killed). Sockets get
+ * MSG_DONTWAIT per write instead. Regular files never make a write wait. When reopening is not
+ * possible (no /proc; a pipe whose reader is gone, which the first write reports as EPIPE) the
+ * descriptor is used as it is.
+ */
+static void open_nonblocking(int fd)
+{
+    struct stat st;
+    out.fd = out.given_fd = fd;
+    out.sock = false;
+    out.pipe_size = 0;
+    out.waits = 0;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return;
+    if (S_ISSOCK(st.st_mode)) {
+        out.sock = true;
+        return;
+    }
+    if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
+        return;
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || (fl & O_NONBLOCK))
+        return;
+    char path[40];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int nfd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (fl & O_APPEND));
+    if (nfd < 0)
+        return;
+    out.fd = nfd;
+    /* A larger pipe takes a large message whole while the reader keeps up, so it need not wait
+     * in our memory (best effort: the system may refuse). */
+    if (S_ISFIFO(st.st_mode)) {
+        int size = fcntl(nfd, F_GETPIPE_SZ);
+        if (size > 0 && size < OUTPUT_PIPE_SIZE && fcntl(nfd, F_SETPIPE_SZ, OUTPUT_PIPE_SIZE) > 0)
+            size = fcntl(nfd, F_GETPIPE_SZ);
+        out.pipe_size = size > 0 ? size : 0;
+    }
+}
 
 void output_init(const struct options *o, int fd)
 {
-    out.fd = fd;
+    open_nonblocking(fd);
+    out.err = 0;
     buf_init(&out.buf);
     out.fmt = o->binary_format;
     out.json = o->json;
@@ -40,6 +96,9 @@ void output_init(const struct options *o, int fd)
 void output_free(void)
 {
     buf_free(&out.buf);
+    if (out.fd != out.given_fd && out.fd >= 0)
+        close(out.fd);
+    out.fd = out.given_fd;
 }
 
 bool output_matches(const uint8_t *data, size_t len)
@@ -49,42 +108,118 @@ bool output_matches(const uint8_t *data, size_t len)
     return memmem(data, len, out.match, out.match_len) != NULL;
 }
 
-/* Write all iov, waiting on poll() if stdout is non-blocking. */
-static int write_all(struct iovec *iov, int n)
+int output_fd(void)
 {
-    while (n > 0) {
-        ssize_t w = writev(out.fd, iov, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN) {
-                struct pollfd p = {.fd = out.fd, .events = POLLOUT};
-                poll(&p, 1, -1);
-                continue;
-            }
-            return -1;
+    return out.fd;
+}
+
+size_t output_pending(void)
+{
+    return out.buf.len;
+}
+
+/* The pipe still holds more than half its size that the reader has not read: a large message
+ * now would not fit and would have to wait in our memory. */
+static bool pipe_filling(void)
+{
+    int unread = 0;
+    return out.pipe_size > 0 && ioctl(out.fd, FIONREAD, &unread) == 0 && unread > out.pipe_size / 2;
+}
+
+bool output_over(void)
+{
+    if (out.err)
+        return false;
+    if (out.blocked && out.buf.len > 0)
+        return true;
+    if (out.buf.len == 0 && pipe_filling())
+        return true;
+    out.waits = 0;
+    return false;
+}
+
+int output_retry_ms(void)
+{
+    if (out.buf.len > 0 || out.err || !pipe_filling())
+        return -1;                                 /* POLLOUT (or nothing) will do */
+    int ms = 1 << (out.waits < 6 ? out.waits : 6); /* 1, 2, 4 ... 64 ms */
+    out.waits++;
+    return ms;
+}
+
+/* One write of iov without waiting. Returns bytes taken (0 when the fd is full) or -1 (out.err
+ * set, and errno). */
+static ssize_t write_some(const struct iovec *iov, int n)
+{
+    for (;;) {
+        ssize_t w;
+        if (out.sock) {
+            struct msghdr m = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n};
+            w = sendmsg(out.fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } else {
+            w = writev(out.fd, iov, n);
         }
-        while (n > 0 && (size_t)w >= iov->iov_len) {
-            w -= (ssize_t)iov->iov_len;
-            iov++;
-            n--;
+        if (w >= 0)
+            return w;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            out.blocked = true;
+            return 0;
         }
-        if (n > 0) {
-            iov->iov_base = (char *)iov->iov_base + w;
-            iov->iov_len -= (size_t)w;
-        }
+        out.err = errno;
+        return -1;
     }
-    return 0;
+}
+
+static int failed(void)
+{
+    errno = out.err;
+    return -1;
 }
 
 int output_flush(void)
 {
-    if (out.buf.len == 0)
-        return 0;
-    struct iovec iov = {buf_head(&out.buf), out.buf.len};
-    int rc = write_all(&iov, 1);
-    buf_clear(&out.buf);
-    return rc;
+    if (out.err)
+        return failed();
+    while (out.buf.len > 0) {
+        struct iovec iov = {buf_head(&out.buf), out.buf.len};
+        ssize_t w = write_some(&iov, 1);
+        if (w < 0) {
+            buf_free(&out.buf);
+            return failed();
+        }
+        if (w == 0)
+            return 0; /* full: the loop waits for POLLOUT */
+        buf_consume(&out.buf, (size_t)w);
+    }
+    out.blocked = false;
+    if (out.buf.cap > OUTPUT_KEEP_CAP)
+        buf_free(&out.buf); /* a stall made it large: give the memory back */
+    return 0;
+}
+
+/* Write a large message (and its separator) straight from the caller's memory when nothing is
+ * waiting before it; whatever the fd does not take now is kept, in order. */
+static int write_direct(const uint8_t *data, size_t len, bool sep)
+{
+    if (out.buf.len > 0 && output_flush() < 0)
+        return -1;
+    struct iovec iov[2] = {{(void *)data, len}, {&out.sep, 1}};
+    size_t total = len + (sep ? 1 : 0), done = 0;
+    if (out.buf.len == 0) {
+        ssize_t w = write_some(iov, sep ? 2 : 1);
+        if (w < 0)
+            return -1;
+        done = (size_t)w;
+    }
+    if (done < total)
+        out.blocked = true; /* stdout took only part: the rest waits for POLLOUT */
+    if (done < len && buf_append(&out.buf, data + done, len - done) < 0)
+        return -2;
+    if (sep && done < total && buf_append(&out.buf, &out.sep, 1) < 0)
+        return -2;
+    return 0;
 }
 
 int output_json_string(struct buf *b, const uint8_t *data, size_t len)
@@ -169,6 +304,8 @@ int output_message(int opcode, const uint8_t *data, size_t len)
 {
     if (!output_matches(data, len))
         return 0;
+    if (out.err)
+        return failed();
     int rc = 0;
     if (out.json) {
         rc = output_format_json(&out.buf, opcode, data, len);
@@ -177,15 +314,17 @@ int output_message(int opcode, const uint8_t *data, size_t len)
     } else if (opcode == WS_OP_TEXT || out.fmt == BINFMT_RAW) {
         bool sep = opcode == WS_OP_TEXT;
         if (len >= OUTPUT_DIRECT_AT) {
-            /* Large: no copy into the buffer; flush what is before it, then writev. */
-            if (output_flush() < 0)
+            /* Large: no copy into the buffer unless the fd is full. */
+            rc = write_direct(data, len, sep);
+            if (rc == -1)
                 return -1;
-            struct iovec iov[2] = {{(void *)data, len}, {&out.sep, 1}};
-            return write_all(iov, sep ? 2 : 1) < 0 ? -1 : 1;
+            if (rc == 0)
+                return 1;
+        } else {
+            rc = buf_append(&out.buf, data, len);
+            if (rc == 0 && sep)
+                rc = buf_append(&out.buf, &out.sep, 1);
         }
-        rc = buf_append(&out.buf, data, len);
-        if (rc == 0 && sep)
-            rc = buf_append(&out.buf, &out.sep, 1);
     } else if (out.fmt == BINFMT_HEX) {
         rc = append_hex(&out.buf, data, len);
         if (rc == 0)
@@ -206,6 +345,8 @@ int output_message(int opcode, const uint8_t *data, size_t len)
 
 int output_line(const char *line, size_t len)
 {
+    if (out.err)
+        return failed();
     if (buf_append(&out.buf, line, len) < 0 || buf_append(&out.buf, "\n", 1) < 0) {
         errno = ENOMEM;
         return -1;

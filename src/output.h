@@ -4,8 +4,15 @@
  * Each message is written whole and alone: text followed by the record separator ("\n", or NUL
  * with -0); binary as raw bytes (exactly the payload, no separator), or as a hex or base64 line;
  * or, with --json, one JSON object per line ({"type":"text","data":"..."}, binary data in
- * base64). Writes are buffered and flushed by the loop before it waits, so a message is never
- * split or interleaved, and the buffering never delays output while wsc is idle.
+ * base64). Bytes go out in order, so a message is never interleaved with another.
+ *
+ * Nothing here ever waits for the reader. Writes are batched (64 KiB) and flushed by the loop
+ * before it waits, so the buffering never delays output while wsc is idle; large messages go out
+ * with writev() straight from the caller's memory. Whatever stdout does not take at once stays
+ * in a buffer (a message may go out in parts; the reader sees the same bytes): the loop polls
+ * output_fd() for POLLOUT while output_pending() is not 0, calls output_flush() when it is
+ * writable, and stops reading the socket while output_over() (backpressure), even between two
+ * reads of one wake (conn's rx_paused). The buffer is so bounded by one batch plus one message.
  */
 #ifndef WSC_OUTPUT_H
 #define WSC_OUTPUT_H
@@ -17,21 +24,40 @@
 #include "buf.h"
 #include "cli.h"
 
-/* Configure from the options (format, separator, match string) and the fd to write (stdout). */
+/* Configure from the options (format, separator, match string) and the fd to write (stdout).
+ * A pipe, FIFO or terminal is opened again with O_NONBLOCK (its own open file description: the
+ * flags shared with other processes stay untouched); a socket is written with MSG_DONTWAIT. */
 void output_init(const struct options *o, int fd);
+/* Release the buffer (what is still in it is dropped) and the descriptor opened by init. */
 void output_free(void);
+
+/* The descriptor to poll for POLLOUT (and POLLERR: the reader went away). */
+int output_fd(void);
+/* Bytes formatted and not yet taken by stdout: poll for POLLOUT while this is not 0. */
+size_t output_pending(void);
+/* True while stdout refused some of what waits (any at all: a message that does not fit has to
+ * wait in memory, and the next one should not join it), or while a pipe on stdout is more than
+ * half full (a large message would not fit): stop reading the socket until it drains. Bytes only
+ * batched, not yet offered to stdout, do not count. */
+bool output_over(void);
+/* While output_over() with nothing of ours waiting (only the pipe is full), POLLOUT does not say
+ * when the pipe has room again: check again after this many ms (1, 2, 4 ... 64 while it lasts).
+ * -1 when POLLOUT will do. */
+int output_retry_ms(void);
 
 /* True when the message passes --match (plain, case-sensitive substring; always without it). */
 bool output_matches(const uint8_t *data, size_t len);
 
-/* Write one message (opcode WS_OP_TEXT or WS_OP_BINARY) if it matches. Returns 1 if written,
- * 0 if filtered out, -1 when stdout failed (errno set; EPIPE when the reader went away). */
+/* Write one message (opcode WS_OP_TEXT or WS_OP_BINARY) if it matches; never waits. Returns 1
+ * if written or kept to write, 0 if filtered out, -1 when stdout failed (errno set; EPIPE when
+ * the reader went away; errors stick: every later call fails the same way). */
 int output_message(int opcode, const uint8_t *data, size_t len);
 
 /* Write a ready-made line (used for JSON events); a newline is added. Same returns. */
 int output_line(const char *line, size_t len);
 
-/* Write what is buffered. Returns 0 or -1 (errno set). */
+/* Write what stdout takes now of what is buffered, without waiting. Returns 0 (see
+ * output_pending() for what is left) or -1 (errno set; what was buffered is dropped). */
 int output_flush(void);
 
 /* Append the JSON object for a message ({"type":"text","data":...}, binary as base64), no

@@ -26,8 +26,14 @@ static struct {
 
 static void handle_line(char *line)
 {
-    if (line && line[0] != '\0' && line[0] != ' ')
+    if (line && line[0] != '\0' && line[0] != ' ') {
+        /* Nothing secret goes to the history: /connect TOKEN is kept as "/connect". */
+        size_t keep = cmd_history_line(line, strlen(line));
+        char saved = line[keep];
+        line[keep] = '\0';
         add_history(line);
+        line[keep] = saved;
+    }
     repl.in_handler = true;
     repl.cfg.on_line(repl.cfg.ud, line);
     repl.in_handler = false;
@@ -42,8 +48,8 @@ static char *command_generator(const char *text, int state)
         i = 0;
         len = strlen(text);
     }
-    while (cmd_names[i]) {
-        const char *name = cmd_names[i++];
+    while (cmd_table[i].name) {
+        const char *name = cmd_table[i++].name;
         if (strncmp(name, text, len) == 0)
             return strdup(name);
     }

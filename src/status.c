@@ -191,7 +191,7 @@ int status_format(const struct status *s, struct buf *out)
     rc |= appendf(out, "%-18s %llu messages, %llu bytes\n", "received",
                   (unsigned long long)s->msgs_in, (unsigned long long)s->bytes_in);
     if (s->rtt_ms >= 0)
-        rc |= appendf(out, "%-18s %ld ms", "last ping RTT", s->rtt_ms);
+        rc |= appendf(out, "%-18s %.3f ms", "last ping RTT", s->rtt_ms);
     else
         rc |= appendf(out, "%-18s -", "last ping RTT");
     return rc ? -1 : 0;

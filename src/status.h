@@ -33,7 +33,7 @@ struct status {
     char subprotocol[256];
     struct status_msg sent, received;
     uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
-    long rtt_ms;         /* last ping round trip, -1 if none */
+    double rtt_ms;       /* last ping round trip in ms (as /ping showed it), < 0 if none */
     unsigned connects;   /* established connections so far */
     struct timespec now; /* the loop's clock for this wake: status_tick() */
 };

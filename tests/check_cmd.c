@@ -19,7 +19,7 @@ static const struct {
     const char *data; /* CMD_BINARY HEX: expected bytes */
     size_t data_len;
     const char *why; /* substring of the explanation on error */
-} cmd_table[] = {
+} parse_rows[] = {
     /* plain text and the // escape */
     {"", 0, CMD_NONE, "", 0, NULL, NULL, 0, NULL},
     {"hello world", 0, CMD_SEND, "hello world", 0, NULL, NULL, 0, NULL},
@@ -39,6 +39,8 @@ static const struct {
     {"/status", 0, CMD_STATUS, NULL, 0, NULL, NULL, 0, NULL},
     {"/help", 0, CMD_HELP, NULL, 0, NULL, NULL, 0, NULL},
     {"/quit", 0, CMD_QUIT, NULL, 0, NULL, NULL, 0, NULL},
+    {"/exit", 0, CMD_QUIT, NULL, 0, NULL, NULL, 0, NULL},
+    {"/quit now", 0, CMD_QUIT, NULL, 0, NULL, NULL, 0, NULL},
     /* /close alone closes normally: 1000 (cmd.h) */
     {"/close", 0, CMD_CLOSE, "", 1000, NULL, NULL, 0, NULL},
     {"/close 1000", 0, CMD_CLOSE, "", 1000, NULL, NULL, 0, NULL},
@@ -104,49 +106,49 @@ START_TEST(parse_command_table)
     char line[512];
     const char *why = NULL;
     struct cmd c;
-    snprintf(line, sizeof line, "%s", cmd_table[_i].line);
+    snprintf(line, sizeof line, "%s", parse_rows[_i].line);
     size_t line_len = strlen(line);
     int rc = cmd_parse(line, &c, &why);
-    const char *in = cmd_table[_i].line;
-    ck_assert_msg(rc == cmd_table[_i].rc, "\"%s\": returned %d, want %d (why: %s)", in, rc,
-                  cmd_table[_i].rc, why ? why : "-");
+    const char *in = parse_rows[_i].line;
+    ck_assert_msg(rc == parse_rows[_i].rc, "\"%s\": returned %d, want %d (why: %s)", in, rc,
+                  parse_rows[_i].rc, why ? why : "-");
     if (rc < 0) {
         ck_assert_msg(why != NULL && *why != '\0', "\"%s\": no explanation", in);
         ck_assert_msg(strchr(why, '\n') == NULL, "\"%s\": explanation has a newline", in);
-        ck_assert_msg(strstr(why, cmd_table[_i].why) != NULL,
-                      "\"%s\": explanation \"%s\" lacks \"%s\"", in, why, cmd_table[_i].why);
+        ck_assert_msg(strstr(why, parse_rows[_i].why) != NULL,
+                      "\"%s\": explanation \"%s\" lacks \"%s\"", in, why, parse_rows[_i].why);
         cmd_free(&c);
         return;
     }
-    ck_assert_msg(c.kind == cmd_table[_i].kind, "\"%s\": kind %d, want %d", in, c.kind,
-                  cmd_table[_i].kind);
+    ck_assert_msg(c.kind == parse_rows[_i].kind, "\"%s\": kind %d, want %d", in, c.kind,
+                  parse_rows[_i].kind);
     ck_assert_ptr_nonnull(c.arg);
-    if (cmd_table[_i].arg) {
-        size_t want = strlen(cmd_table[_i].arg);
-        ck_assert_msg(c.arg_len == want && memcmp(c.arg, cmd_table[_i].arg, want) == 0,
+    if (parse_rows[_i].arg) {
+        size_t want = strlen(parse_rows[_i].arg);
+        ck_assert_msg(c.arg_len == want && memcmp(c.arg, parse_rows[_i].arg, want) == 0,
                       "\"%s\": arg \"%.*s\" (%zu), want \"%s\"", in, (int)c.arg_len, c.arg,
-                      c.arg_len, cmd_table[_i].arg);
+                      c.arg_len, parse_rows[_i].arg);
         /* a non-empty argument points into the line */
         if (want)
             ck_assert_msg(c.arg >= line && c.arg + c.arg_len <= line + line_len,
                           "\"%s\": arg does not point into the line", in);
     }
     if (c.kind == CMD_CLOSE)
-        ck_assert_msg(c.code == cmd_table[_i].code, "\"%s\": code %d, want %d", in, c.code,
-                      cmd_table[_i].code);
-    if (cmd_table[_i].file) {
-        ck_assert_msg(c.file && strcmp(c.file, cmd_table[_i].file) == 0,
+        ck_assert_msg(c.code == parse_rows[_i].code, "\"%s\": code %d, want %d", in, c.code,
+                      parse_rows[_i].code);
+    if (parse_rows[_i].file) {
+        ck_assert_msg(c.file && strcmp(c.file, parse_rows[_i].file) == 0,
                       "\"%s\": file \"%s\", want \"%s\"", in, c.file ? c.file : "(null)",
-                      cmd_table[_i].file);
+                      parse_rows[_i].file);
         ck_assert_msg(c.file >= line && c.file < line + line_len,
                       "\"%s\": file does not point into the line", in);
     } else {
         ck_assert_msg(c.file == NULL, "\"%s\": file \"%s\", want none", in, c.file);
     }
-    if (cmd_table[_i].data) {
-        ck_assert_msg(c.data.len == cmd_table[_i].data_len, "\"%s\": %zu bytes, want %zu", in,
-                      c.data.len, cmd_table[_i].data_len);
-        ck_assert_msg(memcmp(buf_head(&c.data), cmd_table[_i].data, c.data.len) == 0,
+    if (parse_rows[_i].data) {
+        ck_assert_msg(c.data.len == parse_rows[_i].data_len, "\"%s\": %zu bytes, want %zu", in,
+                      c.data.len, parse_rows[_i].data_len);
+        ck_assert_msg(memcmp(buf_head(&c.data), parse_rows[_i].data, c.data.len) == 0,
                       "\"%s\": wrong bytes", in);
     }
     cmd_free(&c);
@@ -252,37 +254,123 @@ START_TEST(free_after_error_and_twice_is_harmless)
 }
 END_TEST
 
-START_TEST(names_list_every_command_and_help_mentions_each)
+START_TEST(table_lists_every_command_and_help_mentions_each)
 {
-    static const char *const want[] = {"/connect", "/disconnect", "/close",  "/ping", "/pong",
-                                       "/binary",  "/send",       "/status", "/help", "/quit"};
+    static const char *const want[] = {"/connect", "/disconnect", "/close", "/ping",
+                                       "/pong",    "/binary",     "/send",  "/status",
+                                       "/help",    "/quit",       "/exit"};
     size_t n = 0;
-    while (cmd_names[n] != NULL)
+    while (cmd_table[n].name != NULL)
         n++;
     ck_assert_uint_eq(n, NROWS(want));
+    struct buf help;
+    buf_init(&help);
+    ck_assert_int_eq(cmd_help_format(&help), 0);
+    ck_assert_int_eq(buf_append(&help, "", 1), 0);
     for (size_t i = 0; i < NROWS(want); i++) {
-        bool found = false;
-        for (size_t j = 0; j < n; j++)
-            found = found || strcmp(cmd_names[j], want[i]) == 0;
-        ck_assert_msg(found, "cmd_names lacks %s", want[i]);
-        ck_assert_msg(strstr(cmd_help, want[i]) != NULL, "cmd_help lacks %s", want[i]);
+        const struct cmd_entry *e = cmd_find(want[i], strlen(want[i]));
+        ck_assert_msg(e != NULL, "cmd_table lacks %s", want[i]);
+        ck_assert_str_eq(e->name, want[i]);
+        ck_assert_msg(strstr((const char *)buf_head(&help), want[i]) != NULL, "/help lacks %s",
+                      want[i]);
     }
-    /* every listed name parses as a known command (with an argument where one is needed) */
+    buf_free(&help);
+    /* every row parses as itself (with an argument where one is needed) */
     for (size_t j = 0; j < n; j++) {
         char line[64];
         const char *why = NULL;
         struct cmd c;
-        bool needs_file = strcmp(cmd_names[j], "/send") == 0;
-        bool needs_hex = strcmp(cmd_names[j], "/binary") == 0;
-        snprintf(line, sizeof line, "%s%s", cmd_names[j],
+        bool needs_file = strcmp(cmd_table[j].name, "/send") == 0;
+        bool needs_hex = strcmp(cmd_table[j].name, "/binary") == 0;
+        snprintf(line, sizeof line, "%s%s", cmd_table[j].name,
                  needs_file  ? " @f"
                  : needs_hex ? " 00"
                              : "");
-        ck_assert_msg(cmd_parse(line, &c, &why) == 0, "%s: %s", cmd_names[j], why);
+        ck_assert_msg(cmd_parse(line, &c, &why) == 0, "%s: %s", cmd_table[j].name, why);
+        ck_assert_ptr_eq(c.entry, &cmd_table[j]);
+        ck_assert_int_eq(c.kind, cmd_table[j].kind);
         ck_assert_int_ne(c.kind, CMD_SEND);
         ck_assert_int_ne(c.kind, CMD_NONE);
+        ck_assert_msg(cmd_table[j].run != NULL, "%s has no handler", cmd_table[j].name);
+        ck_assert_ptr_nonnull(cmd_table[j].help);
+        ck_assert_ptr_nonnull(cmd_table[j].args);
         cmd_free(&c);
     }
+    /* a plain line has its own row with a handler (Send Message) */
+    char text[] = "hello";
+    struct cmd t;
+    const char *why = NULL;
+    ck_assert_int_eq(cmd_parse(text, &t, &why), 0);
+    ck_assert_ptr_nonnull(t.entry);
+    ck_assert_ptr_nonnull(t.entry->run);
+    cmd_free(&t);
+    /* a prefix of a name is not the command */
+    ck_assert_ptr_null(cmd_find("/con", 4));
+    ck_assert_ptr_null(cmd_find("/connectx", 9));
+}
+END_TEST
+
+/* /help: one line per row plus the plain-text line, the help text starting in the same column on
+ * every line, however long the usage (/close [CODE [REASON]] was one column off). */
+START_TEST(help_columns_aligned)
+{
+    struct buf help;
+    buf_init(&help);
+    ck_assert_int_eq(cmd_help_format(&help), 0);
+    ck_assert_int_eq(buf_append(&help, "", 1), 0);
+    char *text = (char *)buf_head(&help);
+    ck_assert_msg(text[strlen(text) - 1] != '\n', "no final newline");
+    ck_assert(strstr(text, "/close [CODE [REASON]]  ") != NULL);
+    size_t rows = 0;
+    while (cmd_table[rows].name)
+        rows++;
+    size_t lines = 0;
+    long column = -1;
+    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        /* usage, at least two spaces, then the help: the help starts at the first double space */
+        char *gap = strstr(l, "  ");
+        ck_assert_msg(gap != NULL, "no gap in \"%s\"", l);
+        long col = (long)(gap - l);
+        while (l[col] == ' ')
+            col++;
+        if (column < 0)
+            column = col;
+        ck_assert_msg(col == column, "\"%s\": help at column %ld, want %ld", l, col, column);
+        if (lines == 0)
+            ck_assert_msg(strncmp(l, "text", 4) == 0, "first line: %s", l);
+        else
+            ck_assert_msg(
+                strncmp(l, cmd_table[lines - 1].name, strlen(cmd_table[lines - 1].name)) == 0,
+                "line %zu: %s", lines, l);
+        lines++;
+    }
+    ck_assert_uint_eq(lines, rows + 1);
+    buf_free(&help);
+}
+END_TEST
+
+static const struct {
+    const char *line;
+    const char *saved;
+} history_rows[] = {
+    {"hello", "hello"},
+    {"/connect", "/connect"},
+    {"/connect s3cr3t-token", "/connect"},
+    {"/connect\ts3cr3t", "/connect"},
+    {"/connect   s3cr3t  ", "/connect"},
+    {"/close 4000 bye", "/close 4000 bye"},
+    {"/ping x", "/ping x"},
+    {"//connect x", "//connect x"}, /* a message, not the command */
+    {"/connectx y", "/connectx y"}, /* unknown: kept as typed */
+    {"", ""},
+};
+
+START_TEST(history_keeps_no_secret)
+{
+    const char *l = history_rows[_i].line;
+    size_t keep = cmd_history_line(l, strlen(l));
+    ck_assert_uint_eq(keep, strlen(history_rows[_i].saved));
+    ck_assert(strncmp(l, history_rows[_i].saved, keep) == 0);
 }
 END_TEST
 
@@ -290,7 +378,7 @@ static Suite *cmd_suite(void)
 {
     Suite *s = suite_create("cmd");
     TCase *tc = tcase_create("cmd_parse");
-    tcase_add_loop_test(tc, parse_command_table, 0, NROWS(cmd_table));
+    tcase_add_loop_test(tc, parse_command_table, 0, NROWS(parse_rows));
     tcase_add_test(tc, close_reason_123_bytes_ok_124_refused);
     tcase_add_test(tc, ping_pong_payload_125_ok_126_refused);
     tcase_add_test(tc, ping_payload_counts_bytes_not_characters);
@@ -301,8 +389,16 @@ static Suite *cmd_suite(void)
     tcase_add_test(tc, free_after_error_and_twice_is_harmless);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("cmd_names");
-    tcase_add_test(tc, names_list_every_command_and_help_mentions_each);
+    tc = tcase_create("cmd_table");
+    tcase_add_test(tc, table_lists_every_command_and_help_mentions_each);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("cmd_help_format");
+    tcase_add_test(tc, help_columns_aligned);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("cmd_history_line");
+    tcase_add_loop_test(tc, history_keeps_no_secret, 0, NROWS(history_rows));
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,9 +1,8 @@
-/* Unit tests for output: every stdout format written to a temporary file or a pipe and read back
- * byte for byte; --match filtering; large messages (the writev path); errors. */
+/* Unit tests for output: every stdout format written to a temporary file and read back byte for
+ * byte; --match filtering; large messages (the writev path). Pipes and sockets that do not read:
+ * check_output_pipe.c. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,92 +413,6 @@ START_TEST(many_small_messages_over_the_flush_threshold)
 }
 END_TEST
 
-/* --- pipes: a slow non-blocking reader, and a reader that went away --- */
-
-struct drain {
-    int fd;
-    struct buf got;
-};
-
-static void *drain_thread(void *arg)
-{
-    struct drain *d = arg;
-    uint8_t chunk[4096];
-    for (;;) {
-        usleep(200);
-        ssize_t r = read(d->fd, chunk, sizeof chunk);
-        if (r <= 0)
-            break;
-        if (buf_append(&d->got, chunk, (size_t)r) < 0)
-            break;
-    }
-    return NULL;
-}
-
-START_TEST(nonblocking_pipe_gets_every_byte)
-{
-    int p[2];
-    ck_assert_int_eq(pipe(p), 0);
-    ck_assert_int_eq(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
-    struct drain d = {p[0], {0}};
-    buf_init(&d.got);
-    pthread_t th;
-    ck_assert_int_eq(pthread_create(&th, NULL, drain_thread, &d), 0);
-
-    struct options o;
-    opts(&o, BINFMT_RAW, false, false, NULL);
-    output_init(&o, p[1]);
-    size_t n = 300000;
-    uint8_t *t = pattern(n, 9);
-    ck_assert_int_eq(output_message(WS_OP_BINARY, t, n), 1);
-    for (int i = 0; i < 5000; i++)
-        ck_assert_int_eq(output_message(WS_OP_TEXT, (const uint8_t *)"0123456789abcdef", 16), 1);
-    ck_assert_int_eq(output_flush(), 0);
-    output_free();
-    close(p[1]);
-    pthread_join(th, NULL);
-    close(p[0]);
-
-    ck_assert_uint_eq(d.got.len, n + 5000 * 17);
-    ck_assert(memcmp(buf_head(&d.got), t, n) == 0);
-    for (int i = 0; i < 5000; i++)
-        ck_assert(memcmp(buf_head(&d.got) + n + 17 * (size_t)i, "0123456789abcdef\n", 17) == 0);
-    buf_free(&d.got);
-    free(t);
-}
-END_TEST
-
-START_TEST(closed_reader_is_epipe)
-{
-    int p[2];
-    struct options o;
-    signal(SIGPIPE, SIG_IGN);
-
-    ck_assert_int_eq(pipe(p), 0);
-    close(p[0]);
-    opts(&o, BINFMT_RAW, false, false, NULL);
-    output_init(&o, p[1]);
-    /* small: buffered, fails at the flush */
-    int rc = output_message(WS_OP_TEXT, (const uint8_t *)"x", 1);
-    if (rc == 1) {
-        errno = 0;
-        ck_assert_int_eq(output_flush(), -1);
-    } else {
-        ck_assert_int_eq(rc, -1);
-    }
-    ck_assert_int_eq(errno, EPIPE);
-    /* large: written at once, fails there */
-    size_t n = 20000;
-    uint8_t *t = pattern(n, 1);
-    errno = 0;
-    ck_assert_int_eq(output_message(WS_OP_BINARY, t, n), -1);
-    ck_assert_int_eq(errno, EPIPE);
-    free(t);
-    output_free();
-    close(p[1]);
-}
-END_TEST
-
 static Suite *output_suite(void)
 {
     Suite *s = suite_create("output");
@@ -511,8 +424,6 @@ static Suite *output_suite(void)
     tcase_add_test(tc, large_binary_hex_and_base64_lines);
     tcase_add_test(tc, large_json_text_escaped_whole);
     tcase_add_test(tc, many_small_messages_over_the_flush_threshold);
-    tcase_add_test(tc, nonblocking_pipe_gets_every_byte);
-    tcase_add_test(tc, closed_reader_is_epipe);
     tcase_set_timeout(tc, 20);
     suite_add_tcase(s, tc);
 

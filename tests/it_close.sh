@@ -72,3 +72,55 @@ wsc_run -w 5 "$U/close?code=1000&say=enough" < <(seq 1 200)
 expect_rc 0
 expect_out 'enough\n'
 t_end
+
+# --- interrupted runs (issue 7, defect 1): a polite close, then 128 + the signal -------------
+
+# sig_run NAME SIGNAL [WSC ARGS ...]: start wsc in pipe mode (stdin /dev/null) against a recording
+# server, wait until the connection is established, send SIGNAL, and wait for wsc. Sets RC, REC.
+sig_run() {
+	local name=$1 sig=$2 i
+	shift 2
+	REC=$TMP/$name.rec
+	ERR=$TMP/$name.err
+	rm -f "$REC" "$REC.close"
+	"$WSC" -v "$@" "$U/record?file=$REC" </dev/null >"$TMP/$name.out" 2>"$ERR" &
+	local w=$!
+	_PIDS+=("$w")
+	for ((i = 0; i < 100; i++)); do
+		grep -q "WebSocket established" "$ERR" 2>/dev/null && break
+		sleep 0.05
+	done
+	kill "-$sig" "$w"
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$w" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -9 "$w" 2>/dev/null
+	wait "$w"
+	RC=$?
+}
+
+t_begin "close: SIGINT with -w -1 (listening) closes with 1000, then exits 130"
+sig_run sigint INT -w -1
+expect_rc 130
+wait_file "$REC.close" 3
+expect_that '[ "$(cat "$REC.close" 2>/dev/null)" = 1000 ]' \
+	"server saw close code $(_show "$(cat "$REC.close" 2>/dev/null)"), expected 1000"
+expect_err_contains interrupted
+t_end
+
+t_begin "close: SIGTERM with -n 3 closes with 1000, then exits 143 (not 43)"
+sig_run sigterm TERM -n 3
+expect_rc 143
+wait_file "$REC.close" 3
+expect_that '[ "$(cat "$REC.close" 2>/dev/null)" = 1000 ]' \
+	"server saw close code $(_show "$(cat "$REC.close" 2>/dev/null)"), expected 1000"
+t_end
+
+t_begin "close: SIGHUP in pipe mode is handled like SIGTERM: close 1000, exit 129"
+sig_run sighup HUP -w -1
+expect_rc 129
+wait_file "$REC.close" 3
+expect_that '[ "$(cat "$REC.close" 2>/dev/null)" = 1000 ]' \
+	"server saw close code $(_show "$(cat "$REC.close" 2>/dev/null)"), expected 1000"
+t_end

@@ -499,6 +499,30 @@ EOF
     done
 fi
 
+# --- REPL commands: the command table (src/cmd.c) <-> README.md and the man page ---------------
+# (issue 7, helper "loop") Each row of cmd_table starts a line with {"/name"; the README's REPL
+# command table lists them in backticks in its first column; the man page names them with
+# ".Ic /name". All three must hold exactly the same names.
+cmd_src=$root/src/cmd.c
+if [ ! -f "$cmd_src" ]; then
+    skip "REPL commands documented" "no $cmd_src"
+else
+    grep -oE '^[[:space:]]*\{"/[a-z]+"' "$cmd_src" | grep -oE '/[a-z]+' | sort -u >"$tmp/cmd.table"
+    if [ ! -s "$tmp/cmd.table" ]; then
+        fail "REPL command table found" "no {\"/name\" rows in $cmd_src"
+    else
+        pass "REPL command table found ($(tr '\n' ' ' <"$tmp/cmd.table" | sed 's/ $//'))"
+        sed -n '/^## Interactive mode/,/^## /p' "$readme" | grep -E '^\| `/' |
+            cut -d'|' -f2 | grep -oE '`/[a-z]+' | tr -d '`' | sort -u >"$tmp/cmd.readme"
+        same_set "README's REPL command table lists exactly the commands" "$tmp/cmd.table" \
+            "$tmp/cmd.readme" "commands" "cmd_table"
+        grep -v '^\.\\"' "$man_page" | grep -oE 'Ic /[a-z]+' | sed 's/^Ic //' |
+            sort -u >"$tmp/cmd.man"
+        same_set "man page names exactly the REPL commands" "$tmp/cmd.table" "$tmp/cmd.man" \
+            "commands" "cmd_table"
+    fi
+fi
+
 if [ "$failed" -gt 0 ]; then
     echo "# it_docs: $failed check(s) failed"
     exit 1

@@ -242,3 +242,50 @@ expect_rc 0
 expect_that '[ "$(grep -c "connected to 127\.0\.0\.1:" "$ERR")" = 1 ]' \
 	"'connected to' appears $(grep -c "connected to 127\.0\.0\.1:" "$ERR") times, expected once"
 t_end
+
+# --- stdout that does not read: the loop goes on (issue 7) -----------------------------------
+
+# 20,000 messages of 1000 bytes (20 MB): far more than a pipe and wsc's high-water mark hold.
+STALL_N=20000
+STALL_BYTES=$((STALL_N * 1001))
+
+t_begin "stall: stdout blocked 3 s: SIGUSR1 answered at once, then every byte arrives"
+rm -f "$TMP/stall.count"
+start=$EPOCHREALTIME
+"$WSC" -w 5 "$U/send?n=$STALL_N&size=1000" </dev/null 2>"$TMP/stall.err" \
+	> >(sleep 3; exec wc -c >"$TMP/stall.count") &
+W=$!
+_PIDS+=("$W")
+sleep 1
+kill -USR1 "$W"
+# The status block comes while stdout is still blocked (the reader sleeps until 3 s).
+for ((i = 0; i < 20; i++)); do
+	grep -q '^received ' "$TMP/stall.err" && break
+	sleep 0.05
+done
+t_usr1=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+expect_that 'grep -q "^received " "$TMP/stall.err"' \
+	"no status block on stderr 1 s after SIGUSR1 (at ${t_usr1}s): $(_show "$(head -c 300 "$TMP/stall.err")")"
+expect_that 'awk -v t="$t_usr1" "BEGIN { exit !(t < 2.5) }"' "status came at ${t_usr1}s, after the stall"
+wait "$W"
+RC=$?
+expect_rc 0
+wait_file "$TMP/stall.count" 10
+expect_that '[ "$(tr -d " " <"$TMP/stall.count")" = "$STALL_BYTES" ]' \
+	"the reader got $(_show "$(cat "$TMP/stall.count" 2>/dev/null)") bytes, expected $STALL_BYTES"
+t_end
+
+t_begin "stall: --timeout 1 fires on time while stdout is blocked"
+start=$EPOCHREALTIME
+"$WSC" --timeout 1 -w -1 "$U/send?n=$STALL_N&size=1000" </dev/null 2>"$TMP/stall2.err" \
+	> >(sleep 5; exec cat >/dev/null) &
+W=$!
+_PIDS+=("$W")
+wait "$W"
+RC=$?
+ELAPSED=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+ERR=$TMP/stall2.err
+expect_rc 28
+expect_err_contains "--timeout"
+expect_elapsed_below 2
+t_end

@@ -643,6 +643,12 @@ expect_err_contains "giving up after 2 reconnect attempts"
 expect_elapsed_below 2
 t_done
 
+t_begin "faults: --reconnect-max 1: \"giving up after 1 reconnect attempt\", singular"
+wsc_run -t 10 --reconnect --reconnect-max 1 --reconnect-delay 0.1:0.3 "ws://127.0.0.1:$P/"
+expect_rc 7
+expect_err_contains "giving up after 1 reconnect attempt (--reconnect-max)"
+t_done
+
 C=$TMP/certs
 if bash "$TESTS_DIR/gen-certs.sh" "$C" >"$TMP/certs.log" 2>&1; then
 	fs_start P t14 --tls-cert "$C/server.pem" --tls-key "$C/server.key" --greet --log "$TMP/t14.log"

@@ -733,4 +733,97 @@ fi
 done_with sigterm
 t_end
 
+# --- issue 7 ---------------------------------------------------------------------------------
+
+t_begin "repl: /status keeps the RTT /ping printed, to the microsecond"
+if up rtt; then
+	type_text rtt "/ping"
+	key rtt Enter
+	if wait_pane_re rtt '^\* pong: round trip [0-9]+\.[0-9]{3} ms$' 3; then
+		shown=$(pane rtt | sed -n 's/^\* pong: round trip \([0-9.]*\) ms$/\1/p' | tail -1)
+		type_text rtt "/status"
+		key rtt Enter
+		wait_pane_re rtt '^last ping RTT ' 3
+		kept=$(pane rtt | sed -n 's/^last ping RTT *\([0-9.]*\) ms$/\1/p' | tail -1)
+		expect_that '[ -n "$shown" ] && [ "$kept" = "$shown" ]' \
+			"/ping printed $(_show "$shown") ms, /status shows $(_show "$kept") ms"
+	else
+		_fail " no '* pong: round trip N.NNN ms' line; screen: $(screen_tail rtt)"
+	fi
+fi
+done_with rtt
+t_end
+
+t_begin "repl: /connect TOKEN goes to the history as /connect, without the token"
+rm -f "$HIST"
+if up histtok; then
+	type_text histtok "/connect tok-s3cr3t-xyz"
+	key histtok Enter
+	wait_count histtok "* WebSocket established" 2 5 ||
+		_fail " no second '* WebSocket established' after /connect TOKEN; screen: $(screen_tail histtok)"
+	key histtok C-d
+	wait_exit histtok 5 || _fail " wsc did not exit after Ctrl-D"
+	expect_that '! grep -qF "s3cr3t" "$HIST"' "the history file holds the token: $(_show "$(cat "$HIST" 2>/dev/null)")"
+	expect_that 'grep -qxF "/connect" "$HIST"' "the history file lacks '/connect': $(_show "$(cat "$HIST" 2>/dev/null)")"
+fi
+done_with histtok
+t_end
+
+t_begin "repl: no '[disconnected] >' prompt is drawn after /quit or Ctrl-D"
+for how in quit ctrld; do
+	s=stray$how
+	if up "$s"; then
+		if [ "$how" = quit ]; then
+			type_text "$s" "/quit"
+			key "$s" Enter
+		else
+			key "$s" C-d
+		fi
+		wait_exit "$s" 5 || _fail " wsc did not exit after $how"
+		sleep 0.1
+		expect_that '! pane "$s" | grep -q "^\[[a-z]*\] >"' \
+			"after $how a state prompt was drawn: $(screen_tail "$s")"
+		expect_that 'pane "$s" | grep -qF "* disconnected: closed by us (1000)"' \
+			"after $how no '* disconnected' line: $(screen_tail "$s")"
+	fi
+	done_with "$s"
+done
+t_end
+
+t_begin "repl: /help has one aligned column of help texts, /exit listed"
+if up help2; then
+	type_text help2 "/help"
+	key help2 Enter
+	wait_pane help2 "/exit" 2
+	sleep 0.1
+	out=$(pane help2 | sed -n '/^> \/help$/,$p' | sed 1d | grep -v '^>' | grep -v '^$')
+	cols=$(awk '{ if (match($0, /[^ ]  +[^ ]/)) print RSTART + RLENGTH - 1 }' <<<"$out" | sort -u)
+	expect_that '[ "$(wc -l <<<"$cols")" = 1 ]' "help texts start at columns $(_show "$cols"): $(_show "$out")"
+	expect_that 'grep -q "^/close \[CODE \[REASON\]\]  " <<<"$out"' "no '/close [CODE [REASON]]' row: $(_show "$out")"
+	expect_that 'grep -q "^/exit " <<<"$out"' "/help does not list /exit"
+	type_text help2 "/exit"
+	key help2 Enter
+	wait_exit help2 5 || _fail " /exit did not exit"
+	expect_that '[ "$(cat "$TMP/help2.rc" 2>/dev/null)" = 0 ]' "exit status after /exit: $(_show "$(cat "$TMP/help2.rc" 2>/dev/null)")"
+fi
+done_with help2
+t_end
+
+t_begin "repl: SIGHUP (tmux kill-session) closes with 1000 and saves the history"
+rm -f "$HIST"
+if up hup; then
+	type_text hup "before hangup"
+	key hup Enter
+	wait_rec_line hup "before hangup" || _fail " the server did not receive 'before hangup'"
+	tm kill-session -t hup
+	wait_file "$REC.close" 5
+	expect_that '[ "$(cat "$REC.close" 2>/dev/null)" = 1000 ]' \
+		"server recorded close code $(_show "$(cat "$REC.close" 2>/dev/null)"), expected 1000"
+	wait_file_contains "$HIST" "before hangup" 5
+	expect_that 'grep -qxF "before hangup" "$HIST"' \
+		"history after SIGHUP: $(_show "$(cat "$HIST" 2>/dev/null)")"
+fi
+done_with hup
+t_end
+
 exit "$FAILED"
