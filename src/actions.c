@@ -130,7 +130,7 @@ static void close_with(struct app *a, int code, const char *reason)
         return;
     }
     a->up.user_closed = true;
-    if (conn_close(a->c, code, reason) == SESSION_ERR_ARG)
+    if (conn_close(a->c, code, reason) == CONN_SEND_INVALID)
         events_errorf(a, "invalid close code or reason");
 }
 

@@ -3,6 +3,7 @@
  * closing handshake (§7.1.1-§7.1.4); see conn.h.
  */
 #include "conn.h"
+#include "exitcode.h"
 #include "conn_int.h"
 
 #include <errno.h>
@@ -398,7 +399,7 @@ static void session_changed(struct conn *c, int err)
     }
     if (ss == SESSION_FAILED) {
         /* Our own failures (memory, random generator) are not the server's fault. */
-        bool ours = err == SESSION_ERR_NOMEM || err == SESSION_ERR_RANDOM;
+        bool ours = ws_error_kind(err) == WS_ERRKIND_RESOURCE;
         if (conn_outcome_exit(c->outcome) == EXIT_OK) { /* the first failure sticks */
             c->outcome = ours ? CONN_ERR_INTERNAL : CONN_ERR_PROTOCOL;
             snprintf(c->detail, sizeof c->detail, "%s%s (sent close %d)",
@@ -421,6 +422,18 @@ static void session_changed(struct conn *c, int err)
     }
 }
 
+/* A session error as the caller of conn_send() and the like sees it (by kind, errkind.h). */
+static int send_error(int rc)
+{
+    if (rc >= 0)
+        return rc;
+    if (rc == SESSION_ERR_STATE)
+        return CONN_SEND_STATE;
+    if (ws_error_kind(rc) == WS_ERRKIND_ARGUMENT)
+        return CONN_SEND_INVALID;
+    return CONN_SEND_RESOURCE;
+}
+
 int conn_close(struct conn *c, int code, const char *reason)
 {
     if (c->state == CONN_DONE)
@@ -433,7 +446,7 @@ int conn_close(struct conn *c, int code, const char *reason)
     }
     int rc = session_close(c->s, code, reason, reason ? strlen(reason) : 0);
     if (rc < 0)
-        return rc;
+        return send_error(rc);
     c->we_closed = true;
     c->outcome = CONN_OK_CLOSED;
     session_changed(c, 0);
@@ -561,22 +574,22 @@ void conn_flush(struct conn *c)
 int conn_send(struct conn *c, int opcode, const uint8_t *data, size_t len)
 {
     if (c->state != CONN_OPEN)
-        return SESSION_ERR_STATE;
-    return session_send(c->s, opcode, data, len);
+        return CONN_SEND_STATE;
+    return send_error(session_send(c->s, opcode, data, len));
 }
 
 int conn_ping(struct conn *c, const uint8_t *data, size_t len)
 {
     if (c->state != CONN_OPEN)
-        return SESSION_ERR_STATE;
-    return session_ping(c->s, data, len);
+        return CONN_SEND_STATE;
+    return send_error(session_ping(c->s, data, len));
 }
 
 int conn_pong(struct conn *c, const uint8_t *data, size_t len)
 {
     if (c->state != CONN_OPEN)
-        return SESSION_ERR_STATE;
-    return session_pong(c->s, data, len);
+        return CONN_SEND_STATE;
+    return send_error(session_pong(c->s, data, len));
 }
 
 void conn_reset(struct conn *c)

@@ -17,7 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "session.h"
+#include "errkind.h"
+#include "frame.h" /* RFC 6455 constants: WS_OP_*, WS_CLOSE_*, WS_MAX_CONTROL_PAYLOAD */
 
 enum conn_state {
     CONN_IDLE = 0,   /* not started, or ended and reported (conn_reset()) */
@@ -26,28 +27,6 @@ enum conn_state {
     CONN_OPEN,       /* WebSocket established */
     CONN_CLOSING,    /* a close frame went one way or both; waiting for the rest and TCP close */
     CONN_DONE,       /* socket closed; see conn_outcome() */
-};
-
-/* Exit codes, as documented in wsc(1). */
-enum wsc_exit {
-    EXIT_OK = 0,
-    EXIT_INTERNAL = 1,
-    EXIT_USAGE = 2,
-    EXIT_URL = 3,
-    EXIT_INPUT = 4, /* a stdin record is not valid UTF-8 (send it with -b) */
-    EXIT_RESOLVE = 6,
-    EXIT_CONNECT = 7,
-    EXIT_HANDSHAKE = 8,
-    EXIT_UPGRADE_REFUSED = 22,
-    EXIT_WRITE = 23,
-    EXIT_TIMEOUT = 28,
-    EXIT_TLS = 35,
-    EXIT_PROTOCOL = 40,     /* we failed the connection: 1002, 1007, 1009 */
-    EXIT_SERVER_CLOSE = 41, /* the server closed with an error code */
-    EXIT_ABNORMAL = 42,     /* closed without a close frame (1006) */
-    EXIT_COUNT = 43,        /* the server closed before --count was met */
-    EXIT_BROKEN = 56,       /* connection reset / I/O error */
-    EXIT_CERT = 60,
 };
 
 /*
@@ -156,7 +135,19 @@ void conn_handle(struct conn *c, short revents);
 int64_t conn_deadline(const struct conn *c);
 void conn_timer(struct conn *c);
 
-/* Queue a message (OPEN only). Returns 0, or a negative session error. Nothing is written
+/*
+ * What conn_send(), conn_ping(), conn_pong() and conn_close() return when they refuse; nothing
+ * was queued then. Grouped by kind (errkind.h), so the caller may test ws_error_kind(rc):
+ * WS_ERRKIND_ARGUMENT is the caller's request refused or too late, WS_ERRKIND_RESOURCE is ours.
+ */
+enum conn_send_error {
+    CONN_SEND_INVALID = -301,  /* the message itself: text not UTF-8, control payload > 125,
+                                * invalid close code or reason */
+    CONN_SEND_STATE = -302,    /* the connection is not OPEN (or the close was already sent) */
+    CONN_SEND_RESOURCE = -401, /* out of memory, the random generator failed (masking key) */
+};
+
+/* Queue a message (OPEN only). Returns 0 or an enum conn_send_error. Nothing is written
  * until conn_flush() or the next conn_handle(), so a batch of messages costs few system calls. */
 int conn_send(struct conn *c, int opcode, const uint8_t *data, size_t len);
 int conn_ping(struct conn *c, const uint8_t *data, size_t len);
@@ -164,7 +155,7 @@ int conn_pong(struct conn *c, const uint8_t *data, size_t len);
 /* Write queued bytes now, as far as the kernel takes them. */
 void conn_flush(struct conn *c);
 /* Start the closing handshake with code/reason (code 0 = none). Before OPEN it aborts the
- * attempt. Returns 0 or a negative session error (SESSION_ERR_ARG for an invalid code). */
+ * attempt. Returns 0 or an enum conn_send_error (CONN_SEND_INVALID for an invalid code). */
 int conn_close(struct conn *c, int code, const char *reason);
 /* Give up now with this outcome and detail (e.g. --timeout, an interrupt, the user's /close). */
 void conn_abort(struct conn *c, enum conn_outcome outcome, const char *detail);

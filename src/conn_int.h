@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "conn.h"
 #include "handshake.h"
+#include "session.h"
 #include "transport.h"
 
 #define CONN_READ_SIZE        (256 * 1024)

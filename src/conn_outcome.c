@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "conn.h"
+#include "exitcode.h"
 
 /* Each outcome once: its exit code, and the words before the detail (NULL: the detail is the
  * whole message), joined by ": " unless the words end a phrase the detail continues (' '). */

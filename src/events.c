@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "exitcode.h"
 #include "output.h"
 
 /* A human line: REPL above the prompt (with --timestamps prefix), else stderr via log. */

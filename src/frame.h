@@ -5,9 +5,10 @@
  * it reports, one at a time, the events it found (a complete header, a slice of payload, the end of
  * a frame). It does no I/O, never allocates and never prints; payload slices point into the
  * caller's buffer. It enforces every rule that can be checked from the frame sequence alone:
- * RSV bits not negotiated (or set on a frame other than a message's first), reserved opcodes, control frames that are fragmented or longer than
- * 125 bytes, masking in the wrong direction, 64-bit lengths with the top bit set, a continuation
- * with nothing to continue and a new data frame inside a fragmented message (§5.4).
+ * RSV bits not negotiated (or set on a frame other than a message's first), reserved opcodes,
+ * control frames that are fragmented or longer than 125 bytes, masking in the wrong direction,
+ * 64-bit lengths with the top bit set, a continuation with nothing to continue and a new data frame
+ * inside a fragmented message (§5.4).
  *
  * Building writes a header into a caller buffer; frame_mask() applies the §5.3 mask a machine word
  * at a time.
@@ -18,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "errkind.h"
 
 /* Opcodes, RFC 6455 §5.2 / §11.8. */
 enum ws_opcode {
@@ -89,32 +92,7 @@ struct frame_event {
     uint64_t payload_offset; /* PAYLOAD: offset of data[0] within the frame's payload */
 };
 
-/*
- * Error codes of the frame codec and the session are grouped by kind in ranges of 100, as wslay's
- * are, so a code that crosses layers still says what it is:
- *   -1xx  need more input (none today: frame_parse() reports that as FRAME_EV_NONE)
- *   -2xx  protocol: the peer broke RFC 6455 (the connection fails with a close code)
- *   -3xx  argument or state: the caller asked for something invalid or too late
- *   -4xx  resource: out of memory, random generator failed
- */
-enum ws_error_kind {
-    WS_ERRKIND_NONE = 0, /* not an error (>= 0) */
-    WS_ERRKIND_NEED_MORE = 1,
-    WS_ERRKIND_PROTOCOL = 2,
-    WS_ERRKIND_ARGUMENT = 3,
-    WS_ERRKIND_RESOURCE = 4,
-    WS_ERRKIND_UNKNOWN = 5, /* negative but outside the ranges above */
-};
-
-static inline enum ws_error_kind ws_error_kind(long err)
-{
-    if (err >= 0)
-        return WS_ERRKIND_NONE;
-    if (err <= -100 && err > -500)
-        return (enum ws_error_kind)(-err / 100);
-    return WS_ERRKIND_UNKNOWN;
-}
-
+/* Error codes are grouped by kind in ranges of 100: see errkind.h. */
 /* Frame errors, each a protocol violation (the caller fails the connection with close 1002). */
 enum frame_error {
     FRAME_ERR_RSV = -201,    /* RSV bit set that was not negotiated, or on a frame it may not be */

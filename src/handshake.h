@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "errkind.h"
 #include "http.h"
 
 #define HANDSHAKE_KEY_LEN     24 /* base64 of 16 bytes */
@@ -46,20 +47,26 @@ struct handshake_response {
     size_t nheaders;
 };
 
+/* Grouped by kind (errkind.h). Limits the peer's head exceeds are protocol: the peer's fault. */
 enum handshake_error {
-    HS_NEED_MORE = -1,       /* parse: the head is incomplete; call again with more bytes */
-    HS_ERR_MALFORMED = -2,   /* parse: not HTTP/1.x, or a malformed status or header line */
-    HS_ERR_STATUS = -3,      /* check: status is not 101 */
-    HS_ERR_UPGRADE = -4,     /* check: Upgrade is missing or not "websocket" */
-    HS_ERR_CONNECTION = -5,  /* check: Connection lacks the "upgrade" token */
-    HS_ERR_ACCEPT = -6,      /* check: Sec-WebSocket-Accept missing or wrong */
-    HS_ERR_SUBPROTOCOL = -7, /* check: a subprotocol we did not offer, or more than one */
-    HS_ERR_EXTENSION = -8,   /* check: an extension we did not offer */
-    HS_ERR_HEADER = -9,      /* header_allowed: a header the handshake owns */
-    HS_ERR_NOMEM = -10,
-    HS_ERR_RANDOM = -11,           /* the random generator failed */
-    HS_ERR_TOO_MANY_HEADERS = -12, /* parse: more than HANDSHAKE_MAX_HEADERS header fields */
-    HS_ERR_HEAD_TOO_LONG = -13,    /* parse: the head does not end within HANDSHAKE_MAX_HEAD */
+    /* -1xx need more */
+    HS_NEED_MORE = -101, /* parse: the head is incomplete; call again with more bytes */
+    /* -2xx protocol: the server's reply is not a valid 101 */
+    HS_ERR_MALFORMED = -201,        /* parse: not HTTP/1.x, or a malformed status or header line
+                                     * (header_allowed: a -H line not of the form "Name: value") */
+    HS_ERR_STATUS = -202,           /* check: status is not 101 */
+    HS_ERR_UPGRADE = -203,          /* check: Upgrade is missing or not "websocket" */
+    HS_ERR_CONNECTION = -204,       /* check: Connection lacks the "upgrade" token */
+    HS_ERR_ACCEPT = -205,           /* check: Sec-WebSocket-Accept missing or wrong */
+    HS_ERR_SUBPROTOCOL = -206,      /* check: a subprotocol we did not offer, or more than one */
+    HS_ERR_EXTENSION = -207,        /* check: an extension we did not offer */
+    HS_ERR_TOO_MANY_HEADERS = -208, /* parse: more than HANDSHAKE_MAX_HEADERS header fields */
+    HS_ERR_HEAD_TOO_LONG = -209,    /* parse: the head does not end within HANDSHAKE_MAX_HEAD */
+    /* -3xx argument */
+    HS_ERR_HEADER = -301, /* header_allowed: a header the handshake owns */
+    /* -4xx resource */
+    HS_ERR_NOMEM = -401,
+    HS_ERR_RANDOM = -402, /* the random generator failed */
 };
 
 /* Fill req->key with a fresh random nonce (16 CSPRNG bytes, base64). Returns 0 or HS_ERR_RANDOM. */

@@ -34,19 +34,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "errkind.h"
+
 #define HTTP_MAX_HEAD (64 * 1024) /* the head length limit when the caller passes 0 */
 
 /*
- * Results, grouped by kind like wslay's: -1 need more; -10..-19 the peer's bytes are wrong
- * (protocol); -20..-29 valid so far but over a limit the caller set.
+ * Results, grouped by kind (errkind.h): -1xx need more; -2xx protocol, the peer's bytes are wrong
+ * or over a limit the caller set (the peer's fault too: our resources are fine).
  */
 enum http_error {
-    HTTP_NEED_MORE = -1,
-    HTTP_ERR_NOT_HTTP = -10,         /* the first bytes cannot begin an HTTP/1.x start line */
-    HTTP_ERR_VERSION = -11,          /* HTTP, but not version 1.0 or 1.1 ("HTTP/2", "HTTP/1.2") */
-    HTTP_ERR_LINE = -12,             /* a malformed start line or header field line */
-    HTTP_ERR_TOO_MANY_HEADERS = -20, /* more header fields than the caller's array holds */
-    HTTP_ERR_TOO_LONG = -21,         /* the head does not end within max_head bytes */
+    HTTP_NEED_MORE = -101,
+    HTTP_ERR_NOT_HTTP = -201,         /* the first bytes cannot begin an HTTP/1.x start line */
+    HTTP_ERR_VERSION = -202,          /* HTTP, but not version 1.0 or 1.1 ("HTTP/2", "HTTP/1.2") */
+    HTTP_ERR_LINE = -203,             /* a malformed start line or header field line */
+    HTTP_ERR_TOO_MANY_HEADERS = -210, /* more header fields than the caller's array holds */
+    HTTP_ERR_TOO_LONG = -211,         /* the head does not end within max_head bytes */
 };
 
 struct http_header {

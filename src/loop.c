@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "exitcode.h"
 #include "conn_options.h"
 #include "output.h"
 
@@ -52,7 +53,7 @@ static int signals_init(void)
     sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    /* The terminal went away (window closed, tmux kill-session): close politely, save the
+    /* The terminal went away (window closed, tmux kill-window): close politely, save the
      * history, as for SIGTERM. */
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "conn.h"
+#include "exitcode.h"
 #include "log.h"
 #include "loop.h"
 

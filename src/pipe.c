@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "exitcode.h"
 #include "output.h"
 
 #define PIPE_OUTQ_HIGH (256 * 1024) /* stop turning input into frames above this */
@@ -63,7 +64,7 @@ void pipe_established(struct app *a)
     a->pipe.executed = false;
 }
 
-/* The session refused a record as text that is not UTF-8 (§5.6): close politely, so replies to
+/* The connection refused a record as text that is not UTF-8 (§5.6): close politely, so replies to
  * what went before still reach stdout, and exit 4. */
 static void bad_record(struct app *a)
 {
@@ -97,8 +98,12 @@ void pipe_pump(struct app *a)
     for (;;) {
         while (conn_pending_output(a->c) < PIPE_OUTQ_HIGH && input_next(&p->in, &rec, &len)) {
             int rc = app_send(a, opcode, rec, len);
-            if (rc == SESSION_ERR_ARG) {
+            if (rc == CONN_SEND_INVALID) { /* the record itself: text that is not UTF-8 */
                 bad_record(a);
+                return;
+            }
+            if (rc < 0 && ws_error_kind(rc) != WS_ERRKIND_RESOURCE) { /* CONN_SEND_STATE */
+                app_fail(a, CONN_ERR_INTERNAL, "send after the connection closed");
                 return;
             }
             if (rc < 0 || input_sent(&p->in, conn_out_end(a->c)) < 0) {

@@ -3,7 +3,7 @@
  */
 #include "policy.h"
 
-#include "conn.h"
+#include "exitcode.h"
 
 void keepalive_init(struct keepalive *k, bool enabled, double interval_s, double timeout_s)
 {

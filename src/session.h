@@ -79,7 +79,7 @@ enum session_state {
     SESSION_FAILED,     /* we failed the connection (close with an error code queued) */
 };
 
-/* Grouped by kind like the frame codec's errors (see enum ws_error_kind in frame.h). */
+/* Grouped by kind like the frame codec's errors (see errkind.h). */
 enum session_error {
     SESSION_OK = 0,
     /* -2xx protocol: the peer's fault; the connection failed with the close code named. */

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errkind.h"
+
 enum transport_log_level { TRANSPORT_LOG_INFO = 0, TRANSPORT_LOG_DEBUG = 1 };
 
 struct transport_config {
@@ -36,14 +38,18 @@ struct transport_config {
 };
 
 enum transport_error {
-    T_AGAIN = -1,       /* would block: poll for transport_poll_events() and call again */
-    T_ERR_RESOLVE = -2, /* the host name does not resolve (exit 6) */
-    T_ERR_CONNECT = -3, /* no address accepted the connection (exit 7) */
-    T_ERR_TLS = -4,     /* TLS handshake failed (exit 35) */
-    T_ERR_VERIFY = -5,  /* certificate verification failed (exit 60) */
-    T_ERR_RESET = -6,   /* the connection broke: reset, or I/O error (exit 56) */
-    T_ERR_NOMEM = -7,
-    T_ERR_CONFIG = -8, /* e.g. --cacert cannot be read (exit 2 is for the caller to decide) */
+    /* -1xx need more */
+    T_AGAIN = -101, /* would block: poll for transport_poll_events() and call again */
+    /* -2xx protocol: the peer's or the network's fault */
+    T_ERR_RESOLVE = -201, /* the host name does not resolve (exit 6) */
+    T_ERR_CONNECT = -202, /* no address accepted the connection (exit 7) */
+    T_ERR_TLS = -203,     /* TLS handshake failed (exit 35) */
+    T_ERR_VERIFY = -204,  /* certificate verification failed (exit 60) */
+    T_ERR_RESET = -205,   /* the connection broke: reset, or I/O error (exit 56) */
+    /* -3xx argument */
+    T_ERR_CONFIG = -301, /* e.g. --cacert cannot be read (exit 2 is for the caller to decide) */
+    /* -4xx resource */
+    T_ERR_NOMEM = -401,
 };
 
 struct transport;

@@ -7,6 +7,7 @@
 #include "check_common.h"
 #include "cli.h"
 #include "conn.h"
+#include "exitcode.h"
 #include "conn_options.h"
 
 #define NROWS(a) (sizeof(a) / sizeof((a)[0]))

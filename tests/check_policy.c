@@ -5,6 +5,7 @@
 
 #include "check_common.h"
 #include "conn.h"
+#include "exitcode.h"
 #include "policy.h"
 
 #define NROWS(a) (sizeof(a) / sizeof((a)[0]))

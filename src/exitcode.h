@@ -1,0 +1,30 @@
+/*
+ * exitcode - the exit codes of wsc, as documented in wsc(1). Shared by the outcome table
+ * (conn_outcome.c), the policies and the loop, none of which need the others' types for it.
+ */
+#ifndef WSC_EXITCODE_H
+#define WSC_EXITCODE_H
+
+/* Exit codes, as documented in wsc(1). */
+enum wsc_exit {
+    EXIT_OK = 0,
+    EXIT_INTERNAL = 1,
+    EXIT_USAGE = 2,
+    EXIT_URL = 3,
+    EXIT_INPUT = 4, /* a stdin record is not valid UTF-8 (send it with -b) */
+    EXIT_RESOLVE = 6,
+    EXIT_CONNECT = 7,
+    EXIT_HANDSHAKE = 8,
+    EXIT_UPGRADE_REFUSED = 22,
+    EXIT_WRITE = 23,
+    EXIT_TIMEOUT = 28,
+    EXIT_TLS = 35,
+    EXIT_PROTOCOL = 40,     /* we failed the connection: 1002, 1007, 1009 */
+    EXIT_SERVER_CLOSE = 41, /* the server closed with an error code */
+    EXIT_ABNORMAL = 42,     /* closed without a close frame (1006) */
+    EXIT_COUNT = 43,        /* the server closed before --count was met */
+    EXIT_BROKEN = 56,       /* connection reset / I/O error */
+    EXIT_CERT = 60,
+};
+
+#endif
