@@ -2,7 +2,7 @@
  * crypto - the two primitives wsc needs from OpenSSL's libcrypto: SHA-1 for Sec-WebSocket-Accept
  * (RFC 6455 §4.2.2) and CSPRNG bytes for frame masks and the handshake nonce (§5.3, §4.1).
  *
- * This file and the TLS layer (transport.c) are the only ones that include OpenSSL headers; the
+ * tls.c and crypto.c are the only files that include OpenSSL (tests/it_docs.sh checks it); the
  * rest of wsc goes through this header (and rand.h, which pools crypto_random() for masks).
  */
 #ifndef WSC_CRYPTO_H

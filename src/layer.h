@@ -4,7 +4,8 @@
  * it; each layer only talks to the layer directly below it through the same table:
  *
  *     transport.c   public API (transport.h), the stack builder, the sticky error
- *     tls.c         TLS over whatever is below it (the only file that includes OpenSSL)
+ *     tls.c         TLS over whatever is below it (tls.c and crypto.c are the only files that
+ *                   include OpenSSL)
  *     (proxy)       HTTP CONNECT / SOCKS goes here, between socket and TLS (next issue)
  *     sock.c        the bottom: a socket; TCP to every resolved address today
  *

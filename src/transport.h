@@ -12,7 +12,7 @@
  * follows: TLS 1.2 or later, SNI for host names, the system CA store or --cacert, and host name
  * (or IP) verification unless insecure. The caller owns the clock: it applies --connect-timeout.
  *
- * Only tls.c includes OpenSSL.
+ * tls.c and crypto.c are the only files that include OpenSSL (crypto.c: SHA-1 and the CSPRNG).
  */
 #ifndef WSC_TRANSPORT_H
 #define WSC_TRANSPORT_H

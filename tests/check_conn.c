@@ -208,7 +208,7 @@ START_TEST(idle_then_abort_reports_outcome)
     ck_assert_int_eq(conn_retry_after(c), -1);
     ck_assert_int_eq(conn_close_code_received(c), 0);
     ck_assert_str_eq(conn_close_reason_received(c), "");
-    ck_assert_int_eq(conn_send(c, 1, (const uint8_t *)"x", 1), SESSION_ERR_STATE);
+    ck_assert_int_eq(conn_send(c, 1, (const uint8_t *)"x", 1), CONN_SEND_STATE);
     conn_abort(c, CONN_ERR_TIMEOUT, "after 2 s (--timeout)");
     ck_assert_int_eq(conn_state(c), CONN_DONE);
     ck_assert_int_eq(conn_outcome(c), CONN_ERR_TIMEOUT);

@@ -523,6 +523,23 @@ else
     fi
 fi
 
+# --- include boundaries: tls.c and crypto.c are the only files that include OpenSSL, repl.c the
+# only one that includes readline (as README.md's layout and the headers say) -----------------
+includers() { grep -lE "^[[:space:]]*#[[:space:]]*include[[:space:]]*<$1/" "$root"/src/*.[ch] |
+    xargs -r -n1 basename | sort | tr '\n' ' ' | sed 's/ $//'; }
+got=$(includers openssl)
+if [ "$got" = "crypto.c tls.c" ]; then
+    pass "only tls.c and crypto.c include OpenSSL"
+else
+    fail "only tls.c and crypto.c include OpenSSL" "files including <openssl/...>: $got"
+fi
+got=$(includers readline)
+if [ "$got" = "repl.c" ]; then
+    pass "only repl.c includes readline"
+else
+    fail "only repl.c includes readline" "files including <readline/...>: $got"
+fi
+
 if [ "$failed" -gt 0 ]; then
     echo "# it_docs: $failed check(s) failed"
     exit 1
