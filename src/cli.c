@@ -17,6 +17,7 @@
 #include "cli_table.h"
 #include "handshake.h"
 #include "log.h"
+#include "url.h"
 
 #define NOPTIONS cli_noptions
 
@@ -92,6 +93,13 @@ static const char *redact_raw(const char *s, char *buf, size_t n)
         snprintf(buf, n, "%.*s: [redacted]", (int)name, s);
         return buf;
     }
+    /* A URL: the values of its query may be tokens ("?access_token=..."), its userinfo too. */
+    char q[1024];
+    if (url_redact_query(s, q, sizeof q) >= sizeof q) { /* too long to show whole: cut it */
+        snprintf(buf, n, "%.*s...", (int)(sizeof q - 4), q);
+        snprintf(q, sizeof q, "%s", buf);
+    }
+    s = q;
     const char *at = strrchr(s, '@'), *sep = strstr(s, "://");
     if (at) {
         int keep = sep && sep < at ? (int)(sep + 3 - s) : 0;
@@ -100,6 +108,18 @@ static const char *redact_raw(const char *s, char *buf, size_t n)
     }
     snprintf(buf, n, "%s", s);
     return buf;
+}
+
+/* An unknown or ambiguous option: only its name, never what follows '=' ("--bearerr=TOKEN",
+ * "--tok=TOKEN" when --token and --to... both match), since a mistyped option may carry a
+ * secret. */
+static int unknown_option(char *err, size_t errlen, const char *w)
+{
+    char word[104], shown[160];
+    size_t name = w[0] == '-' && w[1] == '-' ? strcspn(w, "=") : strlen(w);
+    snprintf(word, sizeof word, "%.*s", (int)(name < 100 ? name : 100), w);
+    return cli_fail(err, errlen, 2, "unknown option '%s'%s (see wsc --help)",
+                    cli_redact(word, shown, sizeof shown), w[name] ? " (value not shown)" : "");
 }
 
 static bool looks_like_url(const char *v)
@@ -515,8 +535,7 @@ int cli_parse(struct options *o, int argc, char **argv, const char *env_bearer, 
         if (i >= NOPTIONS) {
             if (optopt && optopt < 256)
                 return cli_fail(err, errlen, 2, "unknown option '-%c' (see wsc --help)", optopt);
-            return cli_fail(err, errlen, 2, "unknown option '%s' (see wsc --help)",
-                            cli_redact(argv[optind - 1], shown, sizeof shown));
+            return unknown_option(err, errlen, argv[optind - 1]);
         }
         const struct cli_opt *op = &cli_options[i];
         st.given[i] = true;

@@ -3,6 +3,10 @@
  */
 #include "log.h"
 
+#include <stdlib.h>
+
+#include "url.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -114,6 +118,26 @@ bool log_header_is_secret(const char *name, size_t len)
     return false;
 }
 
+/* Log a start line with the values of its query redacted (url_redact_query()); out of memory,
+ * only its first word. */
+static void log_start_line(const char *prefix, const char *p, size_t n)
+{
+    char *line = strndup(p, n);
+    char *shown = NULL;
+    if (line != NULL) {
+        size_t need = url_redact_query(line, NULL, 0) + 1;
+        if ((shown = malloc(need)) != NULL)
+            url_redact_query(line, shown, need);
+    }
+    const char *sp = memchr(p, ' ', n);
+    if (shown != NULL)
+        log_msg(LOG_VERBOSE, "%s%s", prefix, shown);
+    else
+        log_msg(LOG_VERBOSE, "%s%.*s [...]", prefix, (int)(sp ? (size_t)(sp - p) : n), p);
+    free(line);
+    free(shown);
+}
+
 void log_http_head(const char *prefix, const char *head, size_t len)
 {
     const char *p = head, *end = head + len;
@@ -126,7 +150,9 @@ void log_http_head(const char *prefix, const char *head, size_t len)
         if (n == 0)
             break; /* the blank line that ends the head */
         const char *colon = memchr(p, ':', n);
-        if (colon && log_header_is_secret(p, (size_t)(colon - p)))
+        if (p == head)
+            log_start_line(prefix, p, n); /* the request line: its query values redacted */
+        else if (colon && log_header_is_secret(p, (size_t)(colon - p)))
             log_msg(LOG_VERBOSE, "%s%.*s: [redacted]", prefix, (int)(colon - p), p);
         else
             log_msg(LOG_VERBOSE, "%s%.*s", prefix, (int)n, p);

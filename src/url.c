@@ -387,5 +387,46 @@ char *url_display(const struct url *u)
     char *s = NULL;
     int n = asprintf(&s, "%s://%s%s", u->tls ? "wss" : "ws", hh, u->resource);
     free(hh);
-    return n < 0 ? NULL : s;
+    if (n < 0)
+        return NULL;
+    size_t need = url_redact_query(s, NULL, 0) + 1;
+    char *shown = malloc(need);
+    if (shown != NULL)
+        url_redact_query(s, shown, need);
+    free(s);
+    return shown;
+}
+
+size_t url_redact_query(const char *s, char *buf, size_t n)
+{
+    static const char mark[] = "[redacted]";
+    size_t len = 0;
+    bool in_query = false, in_value = false;
+#define PUT(ch)              \
+    do {                     \
+        if (len + 1 < n)     \
+            buf[len] = (ch); \
+        len++;               \
+    } while (0)
+    for (const char *p = s; *p; p++) {
+        char c = *p;
+        if (!in_query) {
+            in_query = c == '?' || c == '#';
+        } else if (in_value) {
+            if (c != '&' && c != ';' && c != '#')
+                continue; /* the value is not shown */
+            in_value = false;
+        } else if (c == '=') {
+            PUT(c);
+            for (const char *m = mark; *m; m++)
+                PUT(*m);
+            in_value = true;
+            continue;
+        }
+        PUT(c);
+    }
+#undef PUT
+    if (n > 0)
+        buf[len < n ? len : n - 1] = '\0';
+    return len;
 }

@@ -10,6 +10,7 @@
 #define WSC_URL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct url {
@@ -61,7 +62,20 @@ void url_free(struct url *u);
  */
 char *url_host_header(const struct url *u);
 
-/* The URL for display, never with the password: "wss://host:port/resource". Heap, or NULL. */
+/* The URL for display, never with the password nor a query value (url_redact_query()):
+ * "wss://host:port/path?token=[redacted]". Heap, or NULL. */
 char *url_display(const struct url *u);
+
+/*
+ * s (a URL, a resource "/path?query" or a request line) with the value of every query and
+ * fragment parameter replaced by "[redacted]", names kept: "/p?access_token=x&v=2#sig=y" shows
+ * as "/p?access_token=[redacted]&v=[redacted]#sig=[redacted]". The query is everything after
+ * the first '?' or '#'; a value runs from its '=' to the next '&', ';', '#' or the end; a name
+ * with no '=' is kept. Writes into buf (n bytes, NUL-terminated, truncated if need be; n may be
+ * 0 with buf NULL) and returns the length the whole result needs, as snprintf() does. Every
+ * place that shows a URL to the user (errors, -v logs) goes through this; the request itself
+ * is sent unchanged.
+ */
+size_t url_redact_query(const char *s, char *buf, size_t n);
 
 #endif
