@@ -73,11 +73,22 @@ const char *cli_redact(const char *s, char *buf, size_t n)
     return buf;
 }
 
+/* name[0..len) is exactly the name of an option whose value is no secret. */
+static bool is_plain_long(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (!(cli_options[i].flags & CLI_SECRET) && strlen(cli_options[i].name) == len &&
+            strncmp(cli_options[i].name, name, len) == 0)
+            return true;
+    return false;
+}
+
 static const char *redact_raw(const char *s, char *buf, size_t n)
 {
     if (s[0] == '-' && s[1] == '-') {
+        /* A secret option, or one we do not know: a mistyped "--bearerr=TOKEN" is a secret too. */
         const char *eq = strchr(s, '=');
-        if (eq && is_secret_long(s + 2, (size_t)(eq - s - 2))) {
+        if (eq && !is_plain_long(s + 2, (size_t)(eq - s - 2))) {
             snprintf(buf, n, "%.*s[redacted]", (int)(eq + 1 - s), s);
             return buf;
         }

@@ -419,6 +419,17 @@ static const char *const carriers[][3] = {
     {"-HAuthorization: " SECRET, NULL},
     {"--header=Cookie: " SECRET, NULL},
     {"-qH", "Authorization: " SECRET, NULL},
+    /* a mistyped or ambiguous option shows its name only, never what follows '=' */
+    {"--bearerr=" SECRET, NULL},
+    {"--token=" SECRET, NULL},
+    {"--b=" SECRET, NULL},
+    /* a URL's query values: in "bad URL", "unexpected argument" and "took ... as its value" */
+    {"ws://h/?access_token=" SECRET, NULL},
+    {"ws://h:0/p?v=1&token=" SECRET, NULL},
+    {"wss://h:99999/?api_key=" SECRET "&x", NULL},
+    {"wx://h/?key=" SECRET "#sig=" SECRET, NULL},
+    {"ws://h/?password=" SECRET ";secret=" SECRET, NULL},
+    {"http://h/#auth=" SECRET, NULL},
 };
 
 /* argv around the carrier: an option word from the table is put before it (so it may swallow
@@ -502,6 +513,13 @@ static const struct {
     {{"-x", "ws://h/", NULL}, "--execute took 'ws://h/' as its value; MSG is missing?", NULL},
     {{"--bearer", SECRET, NULL}, "no URL given (see wsc --help)", SECRET},
     {{"--origin", "http://o/", NULL}, "no URL given (see wsc --help)", "took"},
+    {{"--bearer", "ws://h/?token=" SECRET "&v=2", NULL},
+     "--bearer took 'ws://h/?token=[redacted]&v=[redacted]'",
+     SECRET},
+    {{"--bearerr=" SECRET, "ws://h/", NULL},
+     "unknown option '--bearerr' (value not shown)",
+     SECRET},
+    {{"--zz", "ws://h/", NULL}, "unknown option '--zz' (see wsc --help)", "value not shown"},
 };
 
 START_TEST(url_taken_as_a_value_hint)
@@ -515,6 +533,19 @@ START_TEST(url_taken_as_a_value_hint)
     if (hint_table[_i].lacks)
         ck_assert_msg(strstr(err, hint_table[_i].lacks) == NULL, "\"%s\" has \"%s\"", err,
                       hint_table[_i].lacks);
+}
+END_TEST
+
+/* A bad URL is shown with its query's names but none of its values. */
+START_TEST(bad_url_shows_query_names_only)
+{
+    struct options o;
+    int rc = parse(&o, (const char *[]){"ws://h:0/?access_token=" SECRET "&v=1", NULL}, NULL);
+    cli_free(&o);
+    ck_assert_int_eq(rc, 3);
+    ck_assert_msg(strstr(err, "bad URL 'ws://h:0/?access_token=[redacted]&v=[redacted]'") != NULL,
+                  "%s", err);
+    ck_assert_ptr_null(strstr(err, SECRET));
 }
 END_TEST
 
@@ -544,6 +575,7 @@ static Suite *cli_types_suite(void)
     tcase_add_loop_test(tc, no_secret_in_any_error, 0, (int)((cli_noptions + 1) * NROWS(carriers)));
     tcase_add_test(tc, no_secret_from_the_environment);
     tcase_add_loop_test(tc, url_taken_as_a_value_hint, 0, (int)NROWS(hint_table));
+    tcase_add_test(tc, bad_url_shows_query_names_only);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -318,7 +318,38 @@ static const struct {
     /* display never shows credentials */
     {"wss://user:secret@h:8443/x?y", "h:8443", "wss://h:8443/x?y"},
     {"ws://user@h", "h", "ws://h/"},
+    /* nor a query value */
+    {"wss://h/x?access_token=secret&v=2", "h", "wss://h/x?access_token=[redacted]&v=[redacted]"},
 };
+
+/* url_redact_query(): names kept, every value gone, the length needed returned as snprintf's. */
+static const struct {
+    const char *in, *out;
+} redact_forms[] = {
+    {"ws://h/", "ws://h/"},
+    {"ws://h/p=x", "ws://h/p=x"}, /* '=' before the query is the path's */
+    {"/?token=secret", "/?token=[redacted]"},
+    {"/?a=1&b=secret;c=x=y", "/?a=[redacted]&b=[redacted];c=[redacted]"},
+    {"/?flag&key=secret", "/?flag&key=[redacted]"},
+    {"/?x=1#sig=secret", "/?x=[redacted]#sig=[redacted]"},
+    {"/#access_token=secret&t=2", "/#access_token=[redacted]&t=[redacted]"},
+    {"GET /s?api_key=secret HTTP/1.1", "GET /s?api_key=[redacted]"},
+    {"/?empty=&x=secret", "/?empty=[redacted]&x=[redacted]"},
+};
+
+START_TEST(redact_query_forms)
+{
+    char buf[128];
+    size_t n = url_redact_query(redact_forms[_i].in, buf, sizeof buf);
+    ck_assert_str_eq(buf, redact_forms[_i].out);
+    ck_assert_uint_eq(n, strlen(redact_forms[_i].out));
+    ck_assert_uint_eq(url_redact_query(redact_forms[_i].in, NULL, 0), n);
+    char small[8];
+    ck_assert_uint_eq(url_redact_query(redact_forms[_i].in, small, sizeof small), n);
+    ck_assert_uint_eq(strlen(small), n < 7 ? n : 7);
+    ck_assert_ptr_null(strstr(buf, "secret"));
+}
+END_TEST
 
 START_TEST(host_header_and_display_forms)
 {
@@ -369,6 +400,7 @@ static Suite *url_suite(void)
     tc = tcase_create("url_host_header");
     tcase_add_loop_test(tc, host_header_and_display_forms, 0, NROWS(url_forms));
     tcase_add_test(tc, host_header_from_fields_bare_ipv6_is_bracketed);
+    tcase_add_loop_test(tc, redact_query_forms, 0, NROWS(redact_forms));
     suite_add_tcase(s, tc);
     return s;
 }
