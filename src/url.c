@@ -410,7 +410,9 @@ size_t url_redact_query(const char *s, char *buf, size_t n)
     } while (0)
     for (const char *p = s; *p; p++) {
         char c = *p;
-        if (!in_query) {
+        if (c == ' ') {
+            in_query = in_value = false; /* a request line: " HTTP/1.1" follows the target */
+        } else if (!in_query) {
             in_query = c == '?' || c == '#';
         } else if (in_value) {
             if (c != '&' && c != ';' && c != '#')

@@ -70,7 +70,8 @@ char *url_display(const struct url *u);
  * s (a URL, a resource "/path?query" or a request line) with the value of every query and
  * fragment parameter replaced by "[redacted]", names kept: "/p?access_token=x&v=2#sig=y" shows
  * as "/p?access_token=[redacted]&v=[redacted]#sig=[redacted]". The query is everything after
- * the first '?' or '#'; a value runs from its '=' to the next '&', ';', '#' or the end; a name
+ * the first '?' or '#' up to a space; a value runs from its '=' to the next '&', ';', '#',
+ * space or the end; a name
  * with no '=' is kept. Writes into buf (n bytes, NUL-terminated, truncated if need be; n may be
  * 0 with buf NULL) and returns the length the whole result needs, as snprintf() does. Every
  * place that shows a URL to the user (errors, -v logs) goes through this; the request itself

@@ -333,7 +333,8 @@ static const struct {
     {"/?flag&key=secret", "/?flag&key=[redacted]"},
     {"/?x=1#sig=secret", "/?x=[redacted]#sig=[redacted]"},
     {"/#access_token=secret&t=2", "/#access_token=[redacted]&t=[redacted]"},
-    {"GET /s?api_key=secret HTTP/1.1", "GET /s?api_key=[redacted]"},
+    {"GET /s?api_key=secret HTTP/1.1", "GET /s?api_key=[redacted] HTTP/1.1"},
+    {"GET /a=b HTTP/1.1", "GET /a=b HTTP/1.1"},
     {"/?empty=&x=secret", "/?empty=[redacted]&x=[redacted]"},
 };
 

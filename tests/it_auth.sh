@@ -158,3 +158,24 @@ WSC_BEARER_TOKEN=hunter2 wsc_run x "$U/echo"
 expect_rc 2
 expect_err_lacks hunter2
 t_end
+
+t_begin "auth: a token in the URL's query is sent, but -v shows only the names ([redacted] values)"
+wsc_run -w 5 --count 1 -v --log-comms "$U/send?n=1&access_token=QuErYsEcReT42"
+expect_rc 0
+expect_out "message 1\n"
+expect_err_lacks QuErYsEcReT42
+expect_err_contains "GET /send?n=[redacted]&access_token=[redacted] HTTP/1.1"
+t_end
+
+t_begin "auth: a bad URL's error shows its query's names, never the values"
+for url in "ws://127.0.0.1:99999/?token=QuErYsEcReT42" "wx://h/?api_key=QuErYsEcReT42" \
+	"ws://127.0.0.1:1/?a=1#sig=QuErYsEcReT42"; do
+	wsc_run -w 1 --count 1 "$url"
+	expect_err_contains "wsc: "
+	expect_err_lacks QuErYsEcReT42
+done
+wsc_run --bearerr=QuErYsEcReT42 "$U/echo"
+expect_rc 2
+expect_err_contains "unknown option '--bearerr'"
+expect_err_lacks QuErYsEcReT42
+t_end
