@@ -17,93 +17,130 @@ static const char *check_no_line_breaks(const char *v);
 
 #define OFF(f) offsetof(struct options, f)
 
+/*
+ * Row macros: each sets a row's type and field, and fails to compile when the field's type is
+ * not the one store() in cli.c writes for that row type (it writes through a cast). Every row
+ * uses one (tests/it_docs.sh checks that no row sets .type or .off by hand).
+ */
+#define CLI_FIELD_IS(f, ok, what)                                           \
+    (OFF(f) + 0 * sizeof(struct {                                           \
+                  _Static_assert(ok, "option field '" #f "' is not " what); \
+                  int unused;                                               \
+              }))
+#define FIELD_TYPE(f, T) _Generic(((struct options *)0)->f, T : 1, default : 0)
+#define OPT_FLAG(f)      .type = CLI_FLAG, .off = CLI_FIELD_IS(f, FIELD_TYPE(f, bool), "bool")
+#define OPT_FLAG_OFF(f)  .type = CLI_FLAG_OFF, .off = CLI_FIELD_IS(f, FIELD_TYPE(f, bool), "bool")
+#define OPT_STRING(f) \
+    .type = CLI_STRING, .off = CLI_FIELD_IS(f, FIELD_TYPE(f, const char *), "const char *")
+#define OPT_SECS(f)    .type = CLI_SECS, .off = CLI_FIELD_IS(f, FIELD_TYPE(f, double), "double")
+#define OPT_SECS_M1(f) .type = CLI_SECS_M1, .off = CLI_FIELD_IS(f, FIELD_TYPE(f, double), "double")
+#define OPT_BYTES(f)   .type = CLI_BYTES, .off = CLI_FIELD_IS(f, FIELD_TYPE(f, uint64_t), "uint64_t")
+#define OPT_COUNT(f)   .type = CLI_COUNT, .off = CLI_FIELD_IS(f, FIELD_TYPE(f, long), "long")
+/* An enum field is stored as an int: any int-sized integer (an enum promotes to int or
+ * unsigned int; a bool or a long does not pass). */
+#define OPT_ENUM(f)                                                                                \
+    .type = CLI_ENUM,                                                                              \
+    .off = CLI_FIELD_IS(f,                                                                         \
+                        _Generic(+((struct options *)0)->f, int : 1, unsigned : 1, default : 0) && \
+                            sizeof(((struct options *)0)->f) == sizeof(int),                       \
+                        "an enum (int-sized)")
+/* A list: an array of const char * (CLI_MAX_LIST of them) and its size_t count. */
+#define OPT_LIST(f, n)                                                                         \
+    .type = CLI_LIST,                                                                          \
+    .off = CLI_FIELD_IS(f,                                                                     \
+                        FIELD_TYPE(f, const char **) &&                                        \
+                            sizeof(((struct options *)0)->f) == CLI_MAX_LIST * sizeof(char *), \
+                        "const char *[CLI_MAX_LIST]"),                                         \
+    .off_n = CLI_FIELD_IS(n, FIELD_TYPE(n, size_t), "size_t")
+#define OPT_CUSTOM .type = CLI_CUSTOM
+
 /* The one list of options: parsing, defaults, --help, --dump-options and the docs test. */
 /* clang-format off */
 const struct cli_opt cli_options[] = {
-    {.group = "Server (instead of URL)", .name = "host", .arg = "HOST", .type = CLI_CUSTOM,
+    {.group = "Server (instead of URL)", .name = "host", .arg = "HOST", OPT_CUSTOM,
      .help = "server host name or address"},
-    {.name = "port", .arg = "N", .type = CLI_CUSTOM,
+    {.name = "port", .arg = "N", OPT_CUSTOM,
      .help = "server port; 0 or absent = 80 (ws) / 443 (wss)"},
-    {.name = "path", .arg = "PATH", .type = CLI_CUSTOM,
+    {.name = "path", .arg = "PATH", OPT_CUSTOM,
      .help = "request path and query (default /)"},
-    {.name = "protocol", .arg = "ws|wss", .type = CLI_CUSTOM, .values = "ws|wss",
+    {.name = "protocol", .arg = "ws|wss", OPT_CUSTOM, .values = "ws|wss",
      .help = "ws (default) or wss (TLS)"},
-    {.group = "Handshake", .name = "subprotocol", .shortname = 's', .arg = "NAME", .type = CLI_LIST,
-     .off = OFF(subprotocols), .off_n = OFF(nsubprotocols), .check = check_token,
+    {.group = "Handshake", .name = "subprotocol", .shortname = 's',
+     .arg = "NAME", OPT_LIST(subprotocols, nsubprotocols), .check = check_token,
      .help = "offer a subprotocol (repeatable)"},
-    {.name = "origin", .shortname = 'o', .arg = "ORIGIN", .type = CLI_STRING, .off = OFF(origin),
+    {.name = "origin", .shortname = 'o', .arg = "ORIGIN", OPT_STRING(origin),
      .flags = CLI_URL_VALUE, .check = check_no_line_breaks, .help = "send an Origin header"},
-    {.name = "header", .shortname = 'H', .arg = "'NAME: VALUE'", .type = CLI_LIST,
-     .off = OFF(headers), .off_n = OFF(nheaders), .flags = CLI_SECRET,
+    {.name = "header", .shortname = 'H', .arg = "'NAME: VALUE'", OPT_LIST(headers, nheaders),
+     .flags = CLI_SECRET,
      .help = "add a request header (repeatable)"},
-    {.name = "bearer", .arg = "TOKEN", .type = CLI_CUSTOM, .flags = CLI_SECRET,
+    {.name = "bearer", .arg = "TOKEN", OPT_CUSTOM, .flags = CLI_SECRET,
      .help = "Authorization: Bearer TOKEN (RFC 6750; or set WSC_BEARER_TOKEN)"},
-    {.name = "auth", .arg = "USER:PASS", .type = CLI_CUSTOM, .flags = CLI_SECRET,
+    {.name = "auth", .arg = "USER:PASS", OPT_CUSTOM, .flags = CLI_SECRET,
      .help = "HTTP Basic authentication"},
-    {.group = "Connection", .name = "connect-timeout", .arg = "SECS", .type = CLI_SECS,
-     .off = OFF(connect_timeout), .def = "10", .flags = CLI_POSITIVE,
+    {.group = "Connection", .name = "connect-timeout", .arg = "SECS", OPT_SECS(connect_timeout),
+     .def = "10", .flags = CLI_POSITIVE,
      .help = "limit for TCP, TLS and WebSocket handshakes (default 10)"},
-    {.name = "cacert", .arg = "FILE", .type = CLI_STRING, .off = OFF(cacert),
+    {.name = "cacert", .arg = "FILE", OPT_STRING(cacert),
      .help = "trust the CA certificates in this PEM file"},
-    {.name = "insecure", .shortname = 'k', .type = CLI_FLAG, .off = OFF(insecure),
+    {.name = "insecure", .shortname = 'k', OPT_FLAG(insecure),
      .help = "do not verify the server certificate"},
-    {.name = "max-message-size", .arg = "BYTES", .type = CLI_BYTES, .off = OFF(max_message_size),
+    {.name = "max-message-size", .arg = "BYTES", OPT_BYTES(max_message_size),
      .def = "64M", .help = "largest message accepted, K/M/G suffixes (default 64M)"},
-    {.name = "timeout", .arg = "SECS", .type = CLI_SECS, .off = OFF(timeout),
+    {.name = "timeout", .arg = "SECS", OPT_SECS(timeout),
      .help = "give up after SECS in all (exit 28)"},
-    {.group = "Staying up", .name = "ping-interval", .arg = "SECS", .type = CLI_SECS,
-     .off = OFF(ping_interval), .def = "30", .flags = CLI_POSITIVE,
+    {.group = "Staying up", .name = "ping-interval", .arg = "SECS", OPT_SECS(ping_interval),
+     .def = "30", .flags = CLI_POSITIVE,
      .help = "ping after SECS with nothing received (default 30)"},
-    {.name = "no-keepalive", .type = CLI_FLAG_OFF, .off = OFF(keepalive),
+    {.name = "no-keepalive", OPT_FLAG_OFF(keepalive),
      .help = "never send keep-alive pings"},
-    {.name = "ping-timeout", .arg = "SECS", .type = CLI_SECS, .off = OFF(ping_timeout),
+    {.name = "ping-timeout", .arg = "SECS", OPT_SECS(ping_timeout),
      .flags = CLI_POSITIVE, .help = "dead if silent SECS after a ping (default 10 or less)"},
-    {.name = "reconnect", .type = CLI_FLAG, .off = OFF(reconnect),
+    {.name = "reconnect", OPT_FLAG(reconnect),
      .help = "reconnect after the connection is lost"},
-    {.name = "reconnect-delay", .arg = "MIN[:MAX]", .type = CLI_CUSTOM, .def = "1:60",
+    {.name = "reconnect-delay", .arg = "MIN[:MAX]", OPT_CUSTOM, .def = "1:60",
      .custom = reconnect_delay_handler, .help = "backoff between attempts (default 1:60)"},
-    {.name = "reconnect-max", .arg = "N", .type = CLI_COUNT, .off = OFF(reconnect_max), .min = 1,
+    {.name = "reconnect-max", .arg = "N", OPT_COUNT(reconnect_max), .min = 1,
      .help = "give up after N attempts (default no limit)"},
-    {.name = "queue-size", .arg = "BYTES", .type = CLI_BYTES, .off = OFF(queue_size), .def = "4M",
+    {.name = "queue-size", .arg = "BYTES", OPT_BYTES(queue_size), .def = "4M",
      .min = 1024, .help = "input held while disconnected (default 4M)"},
-    {.group = "Input", .name = "binary", .shortname = 'b', .type = CLI_FLAG, .off = OFF(binary),
+    {.group = "Input", .name = "binary", .shortname = 'b', OPT_FLAG(binary),
      .help = "send input records as binary messages"},
-    {.name = "null", .shortname = '0', .type = CLI_FLAG, .off = OFF(null_delim),
+    {.name = "null", .shortname = '0', OPT_FLAG(null_delim),
      .help = "records are separated by NUL, not newline (input and output)"},
-    {.name = "execute", .shortname = 'x', .arg = "MSG", .type = CLI_LIST, .off = OFF(execute),
-     .off_n = OFF(nexecute), .help = "send MSG first (repeatable)"},
-    {.name = "wait", .shortname = 'w', .arg = "SECS", .type = CLI_SECS_M1, .off = OFF(wait),
+    {.name = "execute", .shortname = 'x', .arg = "MSG", OPT_LIST(execute, nexecute),
+     .help = "send MSG first (repeatable)"},
+    {.name = "wait", .shortname = 'w', .arg = "SECS", OPT_SECS_M1(wait),
      .def = "2",
      .help = "after end of input, receive for SECS (default 2, or -1 with --count; -1 = until "
              "closed)"},
-    {.group = "Output", .name = "match", .shortname = 'm', .arg = "STRING", .type = CLI_STRING,
-     .off = OFF(match), .help = "only write messages that contain STRING"},
-    {.name = "count", .shortname = 'n', .arg = "N", .type = CLI_COUNT, .off = OFF(count), .min = 1,
+    {.group = "Output", .name = "match", .shortname = 'm', .arg = "STRING", OPT_STRING(match),
+     .help = "only write messages that contain STRING"},
+    {.name = "count", .shortname = 'n', .arg = "N", OPT_COUNT(count), .min = 1,
      .help = "exit 0 after writing N messages"},
-    {.name = "binary-format", .arg = "hex|base64|raw", .type = CLI_ENUM, .off = OFF(binary_format),
+    {.name = "binary-format", .arg = "hex|base64|raw", OPT_ENUM(binary_format),
      .values = "raw|hex|base64",
      .help = "hex or base64 one per line, or raw (default: no separator)"},
-    {.name = "json", .type = CLI_FLAG, .off = OFF(json),
+    {.name = "json", OPT_FLAG(json),
      .help = "write one JSON object per message and event"},
-    {.name = "show-ping-pong", .shortname = 'P', .type = CLI_FLAG, .off = OFF(show_ping_pong),
+    {.name = "show-ping-pong", .shortname = 'P', OPT_FLAG(show_ping_pong),
      .help = "show pings and pongs received"},
-    {.name = "timestamps", .type = CLI_FLAG, .off = OFF(timestamps),
+    {.name = "timestamps", OPT_FLAG(timestamps),
      .help = "prefix human lines (REPL, log, errors) with the time"},
-    {.name = "color", .arg = "WHEN", .type = CLI_ENUM, .off = OFF(color),
+    {.name = "color", .arg = "WHEN", OPT_ENUM(color),
      .values = "auto|always|never", .help = "auto (default), always or never"},
-    {.name = "no-history", .type = CLI_FLAG, .off = OFF(no_history),
+    {.name = "no-history", OPT_FLAG(no_history),
      .help = "do not load or save the REPL history"},
-    {.group = "Diagnostics (stderr)", .name = "quiet", .shortname = 'q', .type = CLI_CUSTOM,
+    {.group = "Diagnostics (stderr)", .name = "quiet", .shortname = 'q', OPT_CUSTOM,
      .custom = verbosity_handler, .help = "only print errors"},
-    {.name = "verbose", .shortname = 'v', .type = CLI_CUSTOM, .custom = verbosity_handler,
+    {.name = "verbose", .shortname = 'v', OPT_CUSTOM, .custom = verbosity_handler,
      .help = "extended logging: addresses, TLS, headers, state changes"},
-    {.name = "log-comms", .type = CLI_FLAG, .off = OFF(log_comms),
+    {.name = "log-comms", OPT_FLAG(log_comms),
      .help = "log every frame sent and received"},
-    {.name = "help", .shortname = 'h', .type = CLI_CUSTOM, .custom = return_handler,
+    {.name = "help", .shortname = 'h', OPT_CUSTOM, .custom = return_handler,
      .help = "show this help and exit"},
-    {.name = "version", .shortname = 'V', .type = CLI_CUSTOM, .custom = return_handler,
+    {.name = "version", .shortname = 'V', OPT_CUSTOM, .custom = return_handler,
      .help = "show the version and exit"},
-    {.name = "dump-options", .type = CLI_CUSTOM, .custom = return_handler, .flags = CLI_HIDDEN,
+    {.name = "dump-options", OPT_CUSTOM, .custom = return_handler, .flags = CLI_HIDDEN,
      .help = "list the option table for the docs test"},
 };
 /* clang-format on */

@@ -523,6 +523,22 @@ else
     fi
 fi
 
+# --- option rows: every row of src/cli_table.c sets its type and field through a row macro
+# (OPT_SECS(field) and the like), which fails to compile when the field has the wrong type ------
+rows=$(sed -n '/^const struct cli_opt cli_options\[\] = {/,/^};/p' "$root/src/cli_table.c")
+byhand=$(echo "$rows" | grep -nE '\.(type|off|off_n)[[:space:]]*=' | head -3)
+nrows=$(echo "$rows" | grep -cE '^[[:space:]]*\{\.')
+nmacro=$(echo "$rows" | grep -oE 'OPT_[A-Z_0-9]+' | wc -l)
+if [ -z "$rows" ]; then
+    fail "option rows use the row macros" "no cli_options[] in src/cli_table.c"
+elif [ -n "$byhand" ]; then
+    fail "option rows use the row macros" "a row sets .type/.off by hand: $byhand"
+elif [ "$nrows" != "$nmacro" ]; then
+    fail "option rows use the row macros" "$nrows rows, $nmacro OPT_* macros"
+else
+    pass "option rows use the row macros ($nrows rows)"
+fi
+
 # --- include boundaries: tls.c and crypto.c are the only files that include OpenSSL, repl.c the
 # only one that includes readline (as README.md's layout and the headers say) -----------------
 includers() { grep -lE "^[[:space:]]*#[[:space:]]*include[[:space:]]*<$1/" "$root"/src/*.[ch] |
