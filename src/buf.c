@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+uint8_t buf_none_[1];
+
 void buf_init(struct buf *b)
 {
     b->data = NULL;

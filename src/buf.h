@@ -4,6 +4,10 @@
  * Live bytes are data[off .. off+len). Appending grows the buffer (it may move data, so pointers
  * into it are valid only until the next append/reserve). Consuming advances off; the buffer is
  * compacted lazily when room is needed at the tail.
+ *
+ * A buffer that never allocated has data == NULL; buf_head() and buf_tail() then return a pointer
+ * to a static empty byte instead of computing NULL + 0 (undefined behaviour in C), so callers may
+ * pass them to memcpy()/write() with a length of 0.
  */
 #ifndef WSC_BUF_H
 #define WSC_BUF_H
@@ -37,18 +41,21 @@ static inline int buf_append(struct buf *b, const void *p, size_t n)
     }
     return buf_append_slow(b, p, n);
 }
+/* Not to be written: what buf_head()/buf_tail() return for a buffer with no allocation. */
+extern uint8_t buf_none_[1];
 /* Writable tail after buf_reserve(); call buf_commit(b, n) after writing n bytes there. */
 static inline uint8_t *buf_tail(struct buf *b)
 {
-    return b->data + b->off + b->len;
+    return b->data ? b->data + b->off + b->len : buf_none_;
 }
 static inline void buf_commit(struct buf *b, size_t n)
 {
     b->len += n;
 }
+/* First live byte; valid until the next append/reserve/consume. Never NULL. */
 static inline uint8_t *buf_head(const struct buf *b)
 {
-    return b->data + b->off;
+    return b->data ? b->data + b->off : buf_none_;
 }
 /* Drop n bytes (n <= len) from the front. */
 void buf_consume(struct buf *b, size_t n);
