@@ -50,8 +50,8 @@ static void log_header(struct feed_ctx *c, const struct frame_header *h)
 static void log_payload(struct feed_ctx *c, const uint8_t *data, size_t len, uint64_t off)
 {
     FUZZ_REQUIRE(data >= c->base && data + len <= c->base + c->base_len, "slice outside input");
-    FUZZ_REQUIRE(off == c->next_off, "payload offset %llu, expected %llu",
-                 (unsigned long long)off, (unsigned long long)c->next_off);
+    FUZZ_REQUIRE(off == c->next_off, "payload offset %llu, expected %llu", (unsigned long long)off,
+                 (unsigned long long)c->next_off);
     FUZZ_REQUIRE(off + len <= c->cur.len, "payload beyond the frame");
     uint8_t *tmp = malloc(len + 8);
     if (tmp == NULL)
@@ -165,10 +165,17 @@ static void check_builder(const uint8_t *d)
         len = len << 8 | d[2 + i];
     /* Spread lengths over the three encodings and their boundaries. */
     switch (d[1] >> 6) {
-    case 0: len %= 128; break;
-    case 1: len = 120 + len % 65536; break;
-    case 2: len = 65530 + len % 1024; break;
-    default: break;
+    case 0:
+        len %= 128;
+        break;
+    case 1:
+        len = 120 + len % 65536;
+        break;
+    case 2:
+        len = 65530 + len % 1024;
+        break;
+    default:
+        break;
     }
     const uint8_t *mask = masked ? d + 10 : NULL;
     uint8_t hdr[WS_MAX_HEADER_SIZE + 2] = {0x01, masked ? 0x80 : 0x00}; /* 2 bytes slack */

@@ -47,11 +47,11 @@ struct sim {
     struct input in;
     struct rec *want;
     size_t nwant;
-    size_t nterm;    /* records with a terminator (the others only at end of input) */
-    size_t next;     /* index of the record input_next() must give next */
-    size_t done;     /* records written (dropped) */
-    uint64_t *end;   /* frame end of each record in flight */
-    uint64_t pos;    /* stream position of the current connection */
+    size_t nterm;  /* records with a terminator (the others only at end of input) */
+    size_t next;   /* index of the record input_next() must give next */
+    size_t done;   /* records written (dropped) */
+    uint64_t *end; /* frame end of each record in flight */
+    uint64_t pos;  /* stream position of the current connection */
 };
 
 static void take_records(struct sim *s)

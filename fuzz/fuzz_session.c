@@ -146,8 +146,8 @@ static void act(struct model *m, int action)
     default:
         return;
     }
-    FUZZ_REQUIRE(rc == SESSION_OK || (rc == SESSION_ERR_STATE &&
-                                      session_state(m->s) != SESSION_OPEN),
+    FUZZ_REQUIRE(rc == SESSION_OK ||
+                     (rc == SESSION_ERR_STATE && session_state(m->s) != SESSION_OPEN),
                  "action %d: %d in state %d", action, rc, (int)session_state(m->s));
     record(m, 'A', rc, NULL, 0);
 }
@@ -155,10 +155,14 @@ static void act(struct model *m, int action)
 static int close_code_for(int err)
 {
     switch (err) {
-    case SESSION_ERR_PROTOCOL: return WS_CLOSE_PROTOCOL_ERROR;
-    case SESSION_ERR_UTF8: return WS_CLOSE_INVALID_PAYLOAD;
-    case SESSION_ERR_TOO_BIG: return WS_CLOSE_MESSAGE_TOO_BIG;
-    default: return WS_CLOSE_INTERNAL_ERROR;
+    case SESSION_ERR_PROTOCOL:
+        return WS_CLOSE_PROTOCOL_ERROR;
+    case SESSION_ERR_UTF8:
+        return WS_CLOSE_INVALID_PAYLOAD;
+    case SESSION_ERR_TOO_BIG:
+        return WS_CLOSE_MESSAGE_TOO_BIG;
+    default:
+        return WS_CLOSE_INTERNAL_ERROR;
     }
 }
 
@@ -195,7 +199,8 @@ static void check_output(struct model *m)
     while (len > 0) {
         struct frame_event ev;
         long n = frame_parse_whole(&fp, p, len, &ev);
-        FUZZ_REQUIRE(n > 0, "output is not whole valid frames (%ld: %s)", n, frame_strerror((int)n));
+        FUZZ_REQUIRE(n > 0, "output is not whole valid frames (%ld: %s)", n,
+                     frame_strerror((int)n));
         FUZZ_REQUIRE(ev.hdr.fin && ev.hdr.rsv == 0 && ev.hdr.masked, "output frame header");
         uint8_t *payload = malloc(ev.len + 1);
         if (payload == NULL)
@@ -213,8 +218,8 @@ static void check_output(struct model *m)
     fz_log_free(&got);
 }
 
-static void run(struct model *m, uint64_t max, const uint8_t *p, size_t len, size_t cut,
-                int action, bool bytewise)
+static void run(struct model *m, uint64_t max, const uint8_t *p, size_t len, size_t cut, int action,
+                bool bytewise)
 {
     memset(m, 0, sizeof *m);
     m->max = max;
