@@ -130,8 +130,10 @@ fuzz-run: $(FUZZ_BINS)
 	    mkdir -p $(FZ)/corpus/$$n; \
 	    if $(FZ)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
 	        -artifact_prefix=$(FZ)/$$n- $(FZ)/corpus/$$n fuzz/corpus/$$n >$(FZ)/fuzz_$$n.log 2>&1; \
-	    then echo "fuzz_$$n: ok, $(FUZZ_SECONDS) s: $$(grep -m1 ' DONE ' $(FZ)/fuzz_$$n.log)"; \
-	    else rc=1; echo "fuzz_$$n: FAILED (log: $(FZ)/fuzz_$$n.log)"; tail -n 40 $(FZ)/fuzz_$$n.log; fi; \
+	    then echo "fuzz_$$n: ok, $(FUZZ_SECONDS) s: $$(grep -a -m1 'DONE ' $(FZ)/fuzz_$$n.log | tr -s '\t ' ' ')"; \
+	    else rc=1; echo "fuzz_$$n: FAILED (log: $(FZ)/fuzz_$$n.log)"; \
+	        grep -aE 'property failed|runtime error|ERROR:|SUMMARY|Test unit written' \
+	            $(FZ)/fuzz_$$n.log | head -n 8; fi; \
 	done; exit $$rc
 
 clean:
