@@ -47,8 +47,9 @@ outside() {
 	shift
 	make -C "$root" --no-print-directory -n B="$B" install "$@" >"$TMP/dry.log" 2>&1 ||
 		echo "(make -n install $* failed)"
-	grep '^install ' "$TMP/dry.log" | tr ' ' '\n' | grep '^/' | grep -v "^$dest/" |
-		grep -v "^$root/"
+	# Join continued lines, then every absolute path of every install command.
+	sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$TMP/dry.log" | grep '^install ' | tr ' ' '\n' |
+		grep '^/' | grep -v "^$dest/" | grep -v "^$root/"
 }
 
 # run_install DEST ARGS...: make install ARGS, whose files must land under DEST. It runs only
