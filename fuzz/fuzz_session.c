@@ -195,6 +195,7 @@ static void check_output(struct model *m)
     const uint8_t *p = len ? buf_head(out) : NULL;
     struct frame_parser fp;
     struct fz_log got = {0};
+    bool closed = false;
     frame_parser_init(&fp, true, 0);
     while (len > 0) {
         struct frame_event ev;
@@ -202,6 +203,10 @@ static void check_output(struct model *m)
         FUZZ_REQUIRE(n > 0, "output is not whole valid frames (%ld: %s)", n,
                      frame_strerror((int)n));
         FUZZ_REQUIRE(ev.hdr.fin && ev.hdr.rsv == 0 && ev.hdr.masked, "output frame header");
+        /* After our close only pongs may follow (answers to pings while we wait, §5.5.2). */
+        FUZZ_REQUIRE(!closed || ev.hdr.opcode == WS_OP_PONG, "opcode %u after our close",
+                     (unsigned)ev.hdr.opcode);
+        closed |= ev.hdr.opcode == WS_OP_CLOSE;
         uint8_t *payload = malloc(ev.len + 1);
         if (payload == NULL)
             abort();
