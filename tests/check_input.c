@@ -525,6 +525,25 @@ START_TEST(free_after_init_and_twice)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_input.c (empty stdin): input_written() on an input that never held a
+ * record looked at a buffer that was never allocated (NULL + 0, fatal under UBSan). */
+START_TEST(written_and_rewind_before_any_record)
+{
+    struct input in;
+    input_init(&in, '\n');
+    input_written(&in, 0);
+    input_written(&in, 100);
+    input_rewind(&in);
+    ck_assert_uint_eq(input_in_flight(&in), 0);
+    ck_assert_uint_eq(input_queued(&in), 0);
+    ck_assert(!input_ready(&in));
+    const uint8_t *rec;
+    size_t len;
+    ck_assert(!input_next(&in, &rec, &len));
+    input_free(&in);
+}
+END_TEST
+
 static Suite *input_suite(void)
 {
     Suite *s = suite_create("input");
@@ -549,6 +568,7 @@ static Suite *input_suite(void)
     tcase_add_test(tc, written_drops_only_records_whose_frame_end_is_reached);
     tcase_add_test(tc, written_counts_the_crlf_and_terminator_bytes);
     tcase_add_test(tc, records_survive_reads_while_in_flight);
+    tcase_add_test(tc, written_and_rewind_before_any_record);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("input_rewind");

@@ -392,6 +392,120 @@ START_TEST(valid_every_byte_pair)
 }
 END_TEST
 
+/* ---- against a reference decoder, every short sequence ---- */
+
+/* Is any code point in [lo, hi] one that a sequence of n bytes may encode (RFC 3629 §3-4)? */
+static bool ref_feasible(uint32_t lo, uint32_t hi, int n)
+{
+    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (lo < min[n])
+        lo = min[n];
+    if (hi > 0x10FFFF)
+        hi = 0x10FFFF;
+    return lo <= hi && !(lo >= 0xD800 && hi <= 0xDFFF);
+}
+
+/*
+ * The plain decoder: the lead byte gives the length, continuation bytes carry 6 bits each. The
+ * first bad byte is the first after which no completion is a well-formed code point (overlong,
+ * surrogate, above U+10FFFF) or that is not the continuation byte due. Returns its index, or len;
+ * *boundary tells whether p[0..len) ends between code points.
+ */
+static size_t ref_first_bad(const uint8_t *p, size_t len, bool *boundary)
+{
+    size_t i = 0;
+    *boundary = true;
+    while (i < len) {
+        uint8_t b = p[i];
+        int n = b < 0x80 ? 1 : b >> 5 == 6 ? 2 : b >> 4 == 14 ? 3 : b >> 3 == 30 ? 4 : 0;
+        if (n == 0)
+            return i;
+        uint32_t cp = n == 1 ? b : b & (0x7Fu >> n);
+        for (int j = 0;; j++) {
+            int rest = 6 * (n - 1 - j);
+            uint32_t lo = cp << rest, hi = lo | ((UINT32_C(1) << rest) - 1);
+            if (!ref_feasible(lo, hi, n))
+                return i + (size_t)j;
+            if (j == n - 1)
+                break;
+            if (i + 1 + (size_t)j == len) {
+                *boundary = false;
+                return len;
+            }
+            uint8_t c = p[i + 1 + j];
+            if ((c & 0xC0) != 0x80)
+                return i + 1 + (size_t)j;
+            cp = cp << 6 | (c & 0x3F);
+        }
+        i += (size_t)n;
+    }
+    return len;
+}
+
+/*
+ * Check p[0..n) against the reference: utf8_valid() on the whole, then utf8_feed() from *s (the
+ * state after p[0..n-1), fed one byte at a time by the caller) with the last byte, which must fail
+ * exactly when the first bad byte is among the bytes fed. Returns the state after p[n-1].
+ */
+static struct utf8_state ref_check(const uint8_t *p, size_t n, struct utf8_state s)
+{
+    bool boundary;
+    size_t bad = ref_first_bad(p, n, &boundary);
+    bool ok = bad == n && boundary;
+    int r = utf8_feed(&s, p + n - 1, 1);
+    if (utf8_valid(p, n) != ok || (r == UTF8_INVALID) != (bad < n) || utf8_complete(&s) != ok)
+        ck_abort_msg("%zu bytes %02X %02X %02X %02X: reference says bad at %zu, boundary %d", n,
+                     p[0], n > 1 ? p[1] : 0, n > 2 ? p[2] : 0, n > 3 ? p[3] : 0, bad, boundary);
+    return s;
+}
+
+/*
+ * Every 1-, 2- and 3-byte sequence, then 4-byte sequences: every first and second byte with the
+ * third and fourth from every byte class's edges (make check), or all 2^32 of them
+ * (WSC_UTF8_EXHAUSTIVE=1, `make check-utf8-full`, about a minute and a half).
+ */
+static const uint8_t edges[] = {0x00, 0x01, 0x41, 0x7E, 0x7F, 0x80, 0x81, 0x8F, 0x90, 0x9F,
+                                0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED,
+                                0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF};
+
+static void ref_all_sequences(bool full)
+{
+    uint8_t p[4];
+    struct utf8_state s0, s1, s2, s3;
+    utf8_init(&s0);
+    for (unsigned a = 0; a < 256; a++) {
+        p[0] = (uint8_t)a;
+        s1 = ref_check(p, 1, s0);
+        for (unsigned b = 0; b < 256; b++) {
+            p[1] = (uint8_t)b;
+            s2 = ref_check(p, 2, s1);
+            size_t nc = full ? 256 : sizeof edges;
+            for (unsigned c = 0; c < 256; c++) {
+                p[2] = (uint8_t)c;
+                s3 = ref_check(p, 3, s2);
+                if (!full && memchr(edges, c, sizeof edges) == NULL)
+                    continue;
+                for (size_t d = 0; d < nc; d++) {
+                    p[3] = full ? (uint8_t)d : edges[d];
+                    ref_check(p, 4, s3);
+                }
+            }
+        }
+    }
+}
+
+START_TEST(reference_every_sequence_up_to_3_bytes_and_4_byte_edges)
+{
+    ref_all_sequences(false);
+}
+END_TEST
+
+START_TEST(reference_every_sequence_up_to_4_bytes)
+{
+    ref_all_sequences(true);
+}
+END_TEST
+
 static Suite *utf8_suite(void)
 {
     Suite *s = suite_create("utf8");
@@ -423,6 +537,20 @@ static Suite *utf8_suite(void)
     tcase_add_test(tc, valid_whole_buffers);
     tcase_add_test(tc, valid_every_byte_pair);
     suite_add_tcase(s, tc);
+
+    tc = tcase_create("reference");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, reference_every_sequence_up_to_3_bytes_and_4_byte_edges);
+    suite_add_tcase(s, tc);
+
+    /* All 2^32 four-byte sequences: only when asked (make check-utf8-full; CI runs it). */
+    const char *full = getenv("WSC_UTF8_EXHAUSTIVE");
+    if (full != NULL && *full == '1') {
+        tc = tcase_create("exhaustive");
+        tcase_set_timeout(tc, 900);
+        tcase_add_test(tc, reference_every_sequence_up_to_4_bytes);
+        suite_add_tcase(s, tc);
+    }
 
     return s;
 }
