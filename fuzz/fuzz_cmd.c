@@ -4,7 +4,7 @@
  * Input: one line (cut at the first NUL, as readline gives it). Properties: an error comes with
  * an explanation and nothing to free; a command's argument points into the line (or is a static
  * ""), with arg_len its length; plain text and "//text" are sent as written; a command is one of
- * cmd_names (or /exit); /close only gives sendable codes and reasons of at most 123 bytes;
+ * a row of cmd_table (cmd_find); /close only gives sendable codes and reasons of at most 123 bytes;
  * /ping and /pong payloads fit a control frame; /binary HEX decodes to the hex digits written.
  */
 #include "fuzz.h"
@@ -16,13 +16,7 @@
 
 static bool known_name(const char *line)
 {
-    size_t n = strcspn(line, " \t");
-    if (n == 5 && memcmp(line, "/exit", 5) == 0)
-        return true;
-    for (const char *const *c = cmd_names; *c; c++)
-        if (strlen(*c) == n && memcmp(*c, line, n) == 0)
-            return true;
-    return false;
+    return cmd_find(line, strcspn(line, " \t")) != NULL;
 }
 
 static int hexval(char c)

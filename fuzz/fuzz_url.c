@@ -1,13 +1,13 @@
 /*
- * fuzz_url - ws:// and wss:// URLs and the seed's fields (src/url.h).
+ * fuzz_url - ws:// and wss:// URLs and the --host/--port/--path/--protocol fields (src/url.h).
  *
  * Input: a mode byte, then text. Mode bit 0 clear: the text is one URL for url_parse(); set: it
  * is split on NUL into host, port, path and protocol for url_from_fields() (a missing field is
  * NULL). Properties: an error comes with its explanation and leaves the struct freed (all NULL;
  * the explanation is a static text, so it cannot hold the password: fuzz_cli checks the messages
  * built around it); a parsed URL is sane (resource starts with '/', port
- * set, no control bytes); url_display() never shows the password and parses back to the same
- * scheme, host, port and resource, and displaying that again gives the same text (stable).
+ * set, no control bytes); url_display() never shows the password nor a query value and parses
+ * back to the same scheme, host, port and (redacted) resource, and displaying that again gives the same text (stable).
  */
 #include "fuzz.h"
 
@@ -41,9 +41,18 @@ static void check_parsed(const struct url *u)
     const char *why = NULL;
     int rc = url_parse(d, &v, &why);
     FUZZ_REQUIRE(rc == URL_OK, "display '%s' does not parse: %s", d, why);
+    /* The display hides query values: it parses back to the redacted resource. */
+    size_t rl = url_redact_query(u->resource, NULL, 0);
+    char *redacted = malloc(rl + 1);
+    if (redacted == NULL)
+        abort();
+    url_redact_query(u->resource, redacted, rl + 1);
+    FUZZ_REQUIRE(strstr(d, "[redacted]") != NULL || strcmp(redacted, u->resource) == 0,
+                 "query value shown: %s", d);
     FUZZ_REQUIRE(v.tls == u->tls && v.ipv6 == u->ipv6 && v.port == u->port &&
-                     strcmp(v.host, u->host) == 0 && strcmp(v.resource, u->resource) == 0,
+                     strcmp(v.host, u->host) == 0 && strcmp(v.resource, redacted) == 0,
                  "display '%s' parses to something else", d);
+    free(redacted);
     FUZZ_REQUIRE(v.user == NULL && v.password == NULL, "credentials from a display");
     char *d2 = url_display(&v);
     FUZZ_REQUIRE(d2 != NULL && strcmp(d, d2) == 0, "display not stable: '%s' then '%s'", d, d2);

@@ -442,14 +442,15 @@ static int on_end(struct session *s)
         frame_data = empty_payload;
     else
         frame_data = buf_head(&s->msg) + s->frame_start;
+    /* A message that ends inside a code point fails before its last frame is shown, as the
+     * fast path does for a whole frame: --log-comms then looks the same however it arrived. */
+    if (h->fin && s->msg_opcode == WS_OP_TEXT && s->msg_rsv == 0 && !utf8_complete(&s->utf8))
+        return fail(s, SESSION_ERR_UTF8, WS_CLOSE_INVALID_PAYLOAD,
+                    "invalid UTF-8 in text message (truncated sequence)");
     if (s->cfg.cb.on_frame)
         s->cfg.cb.on_frame(s->cfg.ud, SESSION_IN, h, frame_data, len);
     if (!h->fin)
         return SESSION_OK;
-
-    if (s->msg_opcode == WS_OP_TEXT && s->msg_rsv == 0 && !utf8_complete(&s->utf8))
-        return fail(s, SESSION_ERR_UTF8, WS_CLOSE_INVALID_PAYLOAD,
-                    "invalid UTF-8 in text message (truncated sequence)");
     const uint8_t *msg_data;
     size_t msg_len;
     if (s->direct_data != NULL) {
