@@ -9,22 +9,13 @@
 #include <unistd.h>
 
 #include "check_common.h"
+#include "check_output.h"
 #include "frame.h"
 #include "output.h"
 
 #define NROWS(a) (sizeof(a) / sizeof((a)[0]))
 
 static int tmp_fd = -1;
-
-/* Options as cli_parse would leave them for these few fields. */
-static void opts(struct options *o, enum binary_format fmt, bool json, bool nul, const char *match)
-{
-    memset(o, 0, sizeof *o);
-    o->binary_format = fmt;
-    o->json = json;
-    o->null_delim = nul;
-    o->match = match;
-}
 
 /* Start output into a fresh temporary file. */
 static void start(enum binary_format fmt, bool json, bool nul, const char *match)

@@ -14,18 +14,9 @@
 #include <unistd.h>
 
 #include "check_common.h"
+#include "check_output.h"
 #include "frame.h"
 #include "output.h"
-
-/* Options as cli_parse would leave them for these few fields. */
-static void opts(struct options *o, enum binary_format fmt, bool json, bool nul, const char *match)
-{
-    memset(o, 0, sizeof *o);
-    o->binary_format = fmt;
-    o->json = json;
-    o->null_delim = nul;
-    o->match = match;
-}
 
 static uint8_t *pattern(size_t n, unsigned seed)
 {
