@@ -118,7 +118,9 @@ static void on_frame(void *ud, enum session_dir dir, const struct frame_header *
                      const uint8_t *payload, size_t len)
 {
     (void)ud;
-    log_frame(dir == SESSION_OUT, h, payload, len);
+    if (dir == SESSION_OUT_REPLACED)
+        log_msg(LOG_NOTE, "the unsent pong above is replaced by a newer one (it is not sent)");
+    log_frame(dir != SESSION_IN, h, payload, len);
 }
 
 static void transport_log(void *ud, const char *line)
