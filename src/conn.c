@@ -242,6 +242,7 @@ void conn_start(struct conn *c)
     c->throttled = false;
     c->fed_out = 0;
     c->head_len = 0;
+    c->hs_scanned = c->hs_parsed = 0;
     c->body_want = -1;
     session_free(c->s);
     c->s = NULL;
