@@ -273,10 +273,13 @@ short conn_poll_events(const struct conn *c)
 {
     if (c->t == NULL || c->state == CONN_DONE)
         return 0;
-    short ev = transport_poll_events(c->t);
     if (c->state == CONN_CONNECTING)
-        return ev;
-    if (!c->throttled && !rx_paused(c))
+        return transport_poll_events(c->t, true);
+    /* Not reading (backpressure): not even what TLS's last read wanted, or a POLLIN that is
+     * never read would wake the loop at once, again and again. */
+    bool reading = !c->throttled && !rx_paused(c);
+    short ev = transport_poll_events(c->t, reading);
+    if (reading)
         ev |= POLLIN;
     if (conn_pending_output(c) > 0)
         ev |= POLLOUT;

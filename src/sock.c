@@ -277,9 +277,10 @@ static bool sock_pending(const struct layer *l)
     return false; /* the kernel's buffer is what poll() sees */
 }
 
-static short sock_poll_events(const struct layer *l)
+static short sock_poll_events(const struct layer *l, bool reading)
 {
     const struct sock *s = (const struct sock *)l;
+    (void)reading;
 
     return s->state == SOCK_RESOLVING ? POLLIN : s->state == SOCK_CONNECTING ? POLLOUT : 0;
 }

@@ -113,7 +113,7 @@ START_TEST(resolve_slow_name_start_returns_at_once_fd_wakes_later)
     ck_assert_int_lt(ms_since(&t0), 500); /* the resolver sleeps until release() */
     ck_assert(transport_resolving(t));
     ck_assert(!transport_tcp_connected(t));
-    ck_assert_int_eq(transport_poll_events(t), POLLIN);
+    ck_assert_int_eq(transport_poll_events(t, true), POLLIN);
     p = (struct pollfd){.fd = transport_fd(t), .events = POLLIN};
     ck_assert_int_ge(p.fd, 0);
     ck_assert_int_eq(poll(&p, 1, 200), 0);         /* no answer yet */
@@ -125,7 +125,7 @@ START_TEST(resolve_slow_name_start_returns_at_once_fd_wakes_later)
     ck_assert_int_eq(poll(&p, 1, TIMEOUT_MS), 1); /* the answer wakes the caller's poll() */
     ck_assert_int_eq(transport_progress(t, p.revents), 0);
     ck_assert(!transport_resolving(t));
-    ck_assert_int_eq(transport_poll_events(t), POLLOUT); /* a connect() is in flight */
+    ck_assert_int_eq(transport_poll_events(t, true), POLLOUT); /* a connect() is in flight */
     ck_assert_int_eq(drive_started(t), 1);
     ck_assert_ptr_nonnull(strstr(logbuf, "resolved localhost to "));
     ck_assert_int_eq(resolver_calls, 1);
@@ -196,7 +196,7 @@ START_TEST(resolve_address_literal_needs_no_thread)
 
     ck_assert_int_eq(transport_start(t), 0);
     ck_assert(!transport_resolving(t));
-    ck_assert_int_eq(transport_poll_events(t), POLLOUT);
+    ck_assert_int_eq(transport_poll_events(t, true), POLLOUT);
     ck_assert_int_eq(resolver_calls, 0);
     transport_free(t);
     close(lfd);
