@@ -180,8 +180,8 @@ static long build_frame(struct session *s, uint8_t *p, uint8_t opcode, uint8_t r
     return (long)(hl + len);
 }
 
-/* Append one complete frame to the output. */
-static int queue_frame_dir(struct session *s, uint8_t opcode, uint8_t rsv, const uint8_t *data,
+/* Append one complete frame to the output (dir: how on_frame hears of it). */
+static int queue_frame_rsv(struct session *s, uint8_t opcode, uint8_t rsv, const uint8_t *data,
                            size_t len, enum session_dir dir)
 {
     if (len > SIZE_MAX - WS_MAX_HEADER_SIZE)
@@ -196,15 +196,9 @@ static int queue_frame_dir(struct session *s, uint8_t opcode, uint8_t rsv, const
     return SESSION_OK;
 }
 
-static int queue_frame_rsv(struct session *s, uint8_t opcode, uint8_t rsv, const uint8_t *data,
-                           size_t len)
-{
-    return queue_frame_dir(s, opcode, rsv, data, len, SESSION_OUT);
-}
-
 static int queue_frame(struct session *s, uint8_t opcode, const uint8_t *data, size_t len)
 {
-    return queue_frame_rsv(s, opcode, 0, data, len);
+    return queue_frame_rsv(s, opcode, 0, data, len, SESSION_OUT);
 }
 
 /*
@@ -219,7 +213,6 @@ static int queue_pong_reply(struct session *s, const uint8_t *data, size_t len)
 {
     uint64_t head = out_head_pos(s);
     uint64_t frozen = s->out_hold > head ? s->out_hold : head;
-    /* --log-comms hears of the new pong as a replacement when the old one will not go out. */
     enum session_dir dir = SESSION_OUT;
     if (s->pong_queued && s->pong_pos >= frozen) {
         size_t off = (size_t)(s->pong_pos - head);
@@ -236,7 +229,7 @@ static int queue_pong_reply(struct session *s, const uint8_t *data, size_t len)
         }
     }
     uint64_t pos = s->out_total;
-    int rc = queue_frame_dir(s, WS_OP_PONG, 0, data, len, dir);
+    int rc = queue_frame_rsv(s, WS_OP_PONG, 0, data, len, dir);
     if (rc < 0)
         return rc;
     s->pong_queued = true;
@@ -566,7 +559,7 @@ int session_send_rsv(struct session *s, int opcode, unsigned rsv, const uint8_t 
      * RSV bits the payload is extension-encoded: the extension checked the text before. */
     if (opcode == WS_OP_TEXT && rsv == 0 && len > 0 && !utf8_valid(data, len))
         return SESSION_ERR_ARG;
-    return queue_frame_rsv(s, (uint8_t)opcode, (uint8_t)rsv, data, len);
+    return queue_frame_rsv(s, (uint8_t)opcode, (uint8_t)rsv, data, len, SESSION_OUT);
 }
 
 int session_send(struct session *s, int opcode, const uint8_t *data, size_t len)
