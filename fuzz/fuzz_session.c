@@ -125,8 +125,9 @@ static void on_frame(void *ud, enum session_dir dir, const struct frame_header *
     if (dir == SESSION_OUT && h->opcode == WS_OP_CLOSE)
         len = len < 2 ? len : 2;
     /* Pongs are not compared: the whole feed may replace one the byte-by-byte feed sent. */
-    if (dir == SESSION_OUT && h->opcode == WS_OP_PONG)
+    if (dir != SESSION_IN && h->opcode == WS_OP_PONG)
         return;
+    FUZZ_REQUIRE(dir != SESSION_OUT_REPLACED, "replaced frame that is not a pong");
     record(m, dir == SESSION_IN ? 'F' : 'f', h->opcode | h->fin << 4, payload, len);
 }
 

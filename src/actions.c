@@ -98,14 +98,24 @@ void act_connect(struct app *a, struct cmd *c)
                 events_errorf(a, "/connect: the token must be printable, without spaces");
                 return;
             }
-        forget_token(act);
-        if (asprintf(&act->authorization, "Bearer %s", c->arg) < 0)
-            act->authorization = NULL;
-        a->conn_cfg.authorization = act->authorization;
-        if (conn_configure(a->c, &a->conn_cfg) < 0) {
-            events_errorf(a, "out of memory");
+        /* The new token is in place before the old one goes: on failure the configuration
+         * keeps pointing at the old one, never at freed memory. */
+        char *token = NULL;
+        if (asprintf(&token, "Bearer %s", c->arg) < 0) {
+            events_errorf(a, "out of memory: the token was not set");
             return;
         }
+        const char *old = a->conn_cfg.authorization;
+        a->conn_cfg.authorization = token;
+        if (conn_configure(a->c, &a->conn_cfg) < 0) {
+            a->conn_cfg.authorization = old;
+            explicit_bzero(token, strlen(token));
+            free(token);
+            events_errorf(a, "out of memory: the token was not set");
+            return;
+        }
+        forget_token(act);
+        act->authorization = token;
     }
     a->up.reconnect_at = -1;
     if (!app_conn_live(a)) {

@@ -8,7 +8,7 @@ uint8_t buf_none_[1];
 
 void buf_init(struct buf *b)
 {
-    b->data = NULL;
+    b->data = buf_none_;
     b->off = b->len = b->cap = 0;
 }
 
@@ -16,7 +16,8 @@ void buf_free(struct buf *b)
 {
     if (b == NULL)
         return;
-    free(b->data);
+    if (b->cap > 0) /* else data is buf_none_ (or NULL: zero-initialised) */
+        free(b->data);
     buf_init(b);
 }
 
@@ -44,7 +45,8 @@ int buf_reserve(struct buf *b, size_t n)
         return -1;
     if (b->len)
         memcpy(p, b->data + b->off, b->len);
-    free(b->data);
+    if (b->cap > 0)
+        free(b->data);
     b->data = p;
     b->off = 0;
     b->cap = cap;

@@ -5,9 +5,10 @@
  * into it are valid only until the next append/reserve). Consuming advances off; the buffer is
  * compacted lazily when room is needed at the tail.
  *
- * A buffer that never allocated has data == NULL; buf_head() and buf_tail() then return a pointer
- * to a static empty byte instead of computing NULL + 0 (undefined behaviour in C), so callers may
- * pass them to memcpy()/write() with a length of 0.
+ * A buffer that never allocated (cap == 0) points at a static empty byte, never NULL, so
+ * buf_head() and buf_tail() need no branch and never compute NULL + 0 (undefined behaviour in C):
+ * callers may pass them to memcpy()/write() with a length of 0. A buffer must be set up with
+ * buf_init() (not merely zeroed) before buf_head()/buf_tail().
  */
 #ifndef WSC_BUF_H
 #define WSC_BUF_H
@@ -41,12 +42,12 @@ static inline int buf_append(struct buf *b, const void *p, size_t n)
     }
     return buf_append_slow(b, p, n);
 }
-/* Not to be written: what buf_head()/buf_tail() return for a buffer with no allocation. */
+/* Not to be written: where a buffer with no allocation points (cap 0: nothing is written). */
 extern uint8_t buf_none_[1];
 /* Writable tail after buf_reserve(); call buf_commit(b, n) after writing n bytes there. */
 static inline uint8_t *buf_tail(struct buf *b)
 {
-    return b->data ? b->data + b->off + b->len : buf_none_;
+    return b->data + b->off + b->len;
 }
 static inline void buf_commit(struct buf *b, size_t n)
 {
@@ -55,7 +56,7 @@ static inline void buf_commit(struct buf *b, size_t n)
 /* First live byte; valid until the next append/reserve/consume. Never NULL. */
 static inline uint8_t *buf_head(const struct buf *b)
 {
-    return b->data ? b->data + b->off : buf_none_;
+    return b->data + b->off;
 }
 /* Drop n bytes (n <= len) from the front. */
 void buf_consume(struct buf *b, size_t n);

@@ -68,18 +68,20 @@ void conn_finish(struct conn *c, enum conn_outcome outcome, const char *fmt, ...
     conn_set_state(c, CONN_DONE);
 }
 
-/* Peer-controlled text for a message to the user: control bytes escaped, never raw. */
+/* Peer-controlled text for a message to the user: control bytes escaped, never raw. Written
+ * straight into out: escaping makes at most 4 bytes of 1 ("\\xNN"), so with the input cut to
+ * (n - 1) / 4 bytes the buffer over out never has to grow (no allocation). Callers size out as
+ * 4 * shown + 1. */
 void conn_escape(char *out, size_t n, const uint8_t *p, size_t len)
 {
-    struct buf b;
-    buf_init(&b);
-    size_t k = 0;
-    if (status_escape(&b, p, len, len) == 0 && b.len > 0) {
-        k = b.len < n ? b.len : n - 1;
-        memcpy(out, buf_head(&b), k);
-    }
-    out[k] = '\0';
-    buf_free(&b);
+    if (n == 0)
+        return;
+    size_t max = (n - 1) / 4;
+    struct buf b = {.data = (uint8_t *)out, .off = 0, .len = 0, .cap = n - 1};
+    if (status_escape(&b, p, len < max ? len : max, len < max ? len : max) < 0 ||
+        b.data != (uint8_t *)out)
+        b.len = 0; /* cannot happen: the bound above keeps it within out */
+    out[b.len] = '\0';
 }
 
 /* --- session callbacks -------------------------------------------------------------------- */
@@ -117,7 +119,9 @@ static void on_frame(void *ud, enum session_dir dir, const struct frame_header *
                      const uint8_t *payload, size_t len)
 {
     (void)ud;
-    log_frame(dir == SESSION_OUT, h, payload, len);
+    if (dir == SESSION_OUT_REPLACED)
+        log_msg(LOG_NOTE, "the unsent pong above is replaced by a newer one (it is not sent)");
+    log_frame(dir != SESSION_IN, h, payload, len);
 }
 
 static void transport_log(void *ud, const char *line)
@@ -239,6 +243,7 @@ void conn_start(struct conn *c)
     c->throttled = false;
     c->fed_out = 0;
     c->head_len = 0;
+    c->hs_scanned = c->hs_parsed = 0;
     c->body_want = -1;
     session_free(c->s);
     c->s = NULL;
@@ -269,10 +274,13 @@ short conn_poll_events(const struct conn *c)
 {
     if (c->t == NULL || c->state == CONN_DONE)
         return 0;
-    short ev = transport_poll_events(c->t);
     if (c->state == CONN_CONNECTING)
-        return ev;
-    if (!c->throttled && !rx_paused(c))
+        return transport_poll_events(c->t, true);
+    /* Not reading (backpressure): not even what TLS's last read wanted, or a POLLIN that is
+     * never read would wake the loop at once, again and again. */
+    bool reading = !c->throttled && !rx_paused(c);
+    short ev = transport_poll_events(c->t, reading);
+    if (reading)
         ev |= POLLIN;
     if (conn_pending_output(c) > 0)
         ev |= POLLOUT;
@@ -336,7 +344,7 @@ void conn_timer(struct conn *c)
  */
 static void update_throttle(struct conn *c)
 {
-    size_t pending = c->s ? session_output(c->s)->len : 0;
+    size_t pending = c->s ? session_output_pending(c->s) : 0;
     if (pending <= CONN_OUT_LOW) {
         c->fed_out = 0;
         if (c->throttled)
@@ -459,9 +467,9 @@ int conn_close(struct conn *c, int code, const char *reason)
 /* Give the session bytes from the peer, counting the output it queues in reply. */
 static void feed(struct conn *c, const uint8_t *p, size_t n)
 {
-    size_t before = session_output(c->s)->len;
+    size_t before = session_output_pending(c->s);
     int err = session_feed(c->s, p, n);
-    size_t after = session_output(c->s)->len;
+    size_t after = session_output_pending(c->s);
     if (after > before)
         c->fed_out += after - before;
     session_changed(c, err);

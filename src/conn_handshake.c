@@ -103,7 +103,15 @@ static void handshake_reply(struct conn *c)
 {
     struct handshake_response r;
     const char *head = (const char *)buf_head(&c->hs_in);
-    int n = handshake_response_parse(head, c->hs_in.len, &r);
+    size_t len = c->hs_in.len;
+    /* Parse in full only once the head has ended, at the length limit, or when the bytes held
+     * have doubled since the last parse (so garbage is still caught early): a server sending
+     * its head a byte at a time costs linear time, not a parse of everything on each read. */
+    if (!http_head_complete(head, len, &c->hs_scanned) && len < HANDSHAKE_MAX_HEAD &&
+        len < 2 * c->hs_parsed)
+        return;
+    c->hs_parsed = len;
+    int n = handshake_response_parse(head, len, &r);
     if (n == HS_NEED_MORE)
         return;
     if (n == HS_ERR_TOO_MANY_HEADERS || n == HS_ERR_HEAD_TOO_LONG) {

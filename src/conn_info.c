@@ -91,12 +91,12 @@ uint64_t conn_out_gone(const struct conn *c)
 
 uint64_t conn_out_end(const struct conn *c)
 {
-    return c->out_total + (c->s && c->state != CONN_HANDSHAKE ? session_output(c->s)->len : 0);
+    return c->out_total + (c->s && c->state != CONN_HANDSHAKE ? session_output_pending(c->s) : 0);
 }
 
 size_t conn_pending_output(const struct conn *c)
 {
     if (c->state == CONN_HANDSHAKE || c->state == CONN_CONNECTING)
         return c->hs_out.len;
-    return c->s ? session_output(c->s)->len : 0;
+    return c->s ? session_output_pending(c->s) : 0;
 }

@@ -42,6 +42,8 @@ struct conn {
     int http_status;           /* status of a refused upgrade */
     bool refusing;             /* non-101 reply: reading its body before reporting */
     size_t head_len;           /* length of the refusal's head in hs_in */
+    size_t hs_scanned;         /* hs_in searched this far for the end of the head */
+    size_t hs_parsed;          /* hs_in's length at the last full parse of the head */
     long body_want;            /* its Content-Length, -1 if none */
     long retry_after;          /* seconds from a refused upgrade's Retry-After, -1 if none */
     uint64_t out_total;        /* session bytes handed to the kernel, over all connections */

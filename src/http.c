@@ -257,3 +257,18 @@ bool http_header_has_token(const struct http_header *headers, size_t n, const ch
     }
     return false;
 }
+
+bool http_head_complete(const char *buf, size_t len, size_t *scanned)
+{
+    size_t i = *scanned > 3 ? *scanned - 3 : 0;
+    *scanned = len;
+    for (; i + 1 < len; i++) {
+        const char *nl = memchr(buf + i, '\n', len - i - 1);
+        if (nl == NULL)
+            break;
+        i = (size_t)(nl - buf);
+        if (buf[i + 1] == '\n' || (buf[i + 1] == '\r' && i + 2 < len && buf[i + 2] == '\n'))
+            return true;
+    }
+    return false;
+}

@@ -96,6 +96,15 @@ int http_parse_response(const char *buf, size_t len, struct http_response *resp,
 int http_parse_request(const char *buf, size_t len, struct http_request *req,
                        struct http_header *headers, size_t max_headers, size_t max_head);
 
+/*
+ * Whether buf[0..len) holds the end of a head (an empty line: "\n\r\n" or "\n\n"), looking only
+ * at the bytes after *scanned (less 3 of overlap) and then setting *scanned to len: a caller that
+ * receives a head in small pieces checks each byte about once and runs the full parser only when
+ * this says true (or at its limit), not on every read (picohttpparser's last_len). Start with
+ * *scanned = 0; the same buffer must only grow between calls.
+ */
+bool http_head_complete(const char *buf, size_t len, size_t *scanned);
+
 /* RFC 9110 §5.6.2 tchar: the characters of a token (a method, a field name). */
 bool http_is_tchar(unsigned char c);
 

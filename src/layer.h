@@ -41,8 +41,11 @@ struct layer_ops {
     long (*write)(struct layer *l, const void *p, size_t n);
     /* True when this layer holds bytes for read() that poll() cannot see (decrypted TLS). */
     bool (*pending)(const struct layer *l);
-    /* What this layer waits for on the stack's fd now (POLLIN/POLLOUT), 0 for nothing. */
-    short (*poll_events)(const struct layer *l);
+    /* What this layer waits for on the stack's fd now (POLLIN/POLLOUT), 0 for nothing. With
+     * reading false the caller will not call read() now: only what connecting and pending
+     * writes need (TLS: not what the last SSL_read() wanted, or poll() would keep waking a
+     * caller that does not read). */
+    short (*poll_events)(const struct layer *l, bool reading);
     /* Half-close our side (TLS close_notify, then the layer below). One non-blocking try. */
     void (*shutdown)(struct layer *l);
     /* One line for -v: "TCP 127.0.0.1:8080", "TLSv1.3, TLS_AES_256_GCM_SHA384, ...". */

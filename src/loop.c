@@ -33,8 +33,10 @@ static void on_signal(int sig)
 {
     int saved = errno;
     /* A second SIGINT/SIGTERM/SIGHUP ends wsc at once, whatever the loop is doing. */
-    if (interrupting(sig) && ++stop_signals >= 2 && stop_direct)
+    if (interrupting(sig) && ++stop_signals >= 2 && stop_direct) {
+        output_restore(); /* stdout's flags, if wsc had to change them */
         _exit(128 + sig);
+    }
     unsigned char b = (unsigned char)sig;
     if (write(sig_pipe[1], &b, 1) < 0) {
         /* the pipe is full: the loop has signals to read already */
@@ -317,6 +319,7 @@ static void run(struct app *a)
 
         struct pollfd pfd[NSLOTS];
         int n = poll(pfd, NSLOTS, prepare(a, pfd, now));
+        output_wake();
         if (n < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
             a->end.exit_override = EXIT_INTERNAL;
@@ -368,6 +371,7 @@ int loop_run(const struct options *o)
     output_init(o, a.mode == MODE_PIPE ? STDOUT_FILENO : -1);
     if (signals_init() < 0) {
         log_error("cannot set up signal handling: %s", strerror(errno));
+        output_free();
         return EXIT_INTERNAL;
     }
     struct conn_handlers h = {
@@ -382,6 +386,7 @@ int loop_run(const struct options *o)
     a.c = conn_new(&a.conn_cfg, &h, &a);
     if (a.c == NULL) {
         log_error("out of memory");
+        output_free();
         return EXIT_INTERNAL;
     }
     char *history = NULL;

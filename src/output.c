@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -25,8 +26,11 @@
 static struct {
     int fd;         /* what we write: stdout, or our own non-blocking opening of it */
     int given_fd;   /* the descriptor output_init() was given */
+    int given_fl;   /* its file status flags, when we had to set O_NONBLOCK on it; else -1 */
     bool sock;      /* fd is a socket: sendmsg() with MSG_DONTWAIT */
     int pipe_size;  /* fd is a pipe of this many bytes; 0 = not a pipe */
+    int unread;     /* what the pipe holds unread (FIONREAD) as last asked, plus what we wrote */
+    bool unread_ok; /* unread was asked during this loop wake (see output_wake()) */
     int waits;      /* output_retry_ms() calls in a row while the pipe was full */
     bool blocked;   /* stdout refused some of buf: wait for POLLOUT */
     int err;        /* the first write error (errno), sticky; 0 = none */
@@ -36,23 +40,37 @@ static struct {
     char sep;
     const char *match;
     size_t match_len;
-} out = {.fd = 1, .given_fd = 1};
+} out = {.fd = 1, .given_fd = 1, .given_fl = -1};
+
+static int reopen_proc(int fd, int flags)
+{
+    char path[40];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return open(path, flags);
+}
+
+int (*output_reopen)(int fd, int flags) = reopen_proc;
 
 /*
- * A descriptor for the same file whose writes never wait. Pipes, FIFOs and terminals are opened
+ * A descriptor for the same file whose writes never wait. Terminals and pipes (FIFOs) are opened
  * again through /proc/self/fd with O_NONBLOCK: a new open file description, so the flags of the
  * one we share with the shell and the other commands of a pipeline stay as they are (setting
  * O_NONBLOCK there would leak to them, and stay set if wsc were killed). Sockets get
- * MSG_DONTWAIT per write instead. Regular files never make a write wait. When reopening is not
- * possible (no /proc; a pipe whose reader is gone, which the first write reports as EPIPE) the
- * descriptor is used as it is.
+ * MSG_DONTWAIT per write instead. Regular files never make a write wait, nor does /dev/null;
+ * other character devices are left alone (opening a serial port again would toggle its lines).
+ * When a pipe cannot be opened again (no /proc, a chroot, not Linux; a pipe whose reader is gone,
+ * which the first write reports as EPIPE), O_NONBLOCK is set on the descriptor itself and its
+ * flags are put back by output_free() or output_restore(): the write end of a pipe is normally
+ * wsc's alone. A terminal that cannot be opened again is used as it is.
  */
 static void open_nonblocking(int fd)
 {
     struct stat st;
     out.fd = out.given_fd = fd;
+    out.given_fl = -1;
     out.sock = false;
     out.pipe_size = 0;
+    out.unread_ok = false;
     out.waits = 0;
     if (fd < 0 || fstat(fd, &st) < 0)
         return;
@@ -60,25 +78,33 @@ static void open_nonblocking(int fd)
         out.sock = true;
         return;
     }
-    if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
+    bool fifo = S_ISFIFO(st.st_mode);
+    if (!fifo && !isatty(fd))
         return;
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0 || (fl & O_NONBLOCK))
         return;
-    char path[40];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    int nfd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (fl & O_APPEND));
-    if (nfd < 0)
-        return;
-    out.fd = nfd;
+    int nfd = output_reopen(fd, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (fl & O_APPEND));
+    if (nfd >= 0)
+        out.fd = nfd;
+    else if (fifo && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0)
+        out.given_fl = fl;
     /* A larger pipe takes a large message whole while the reader keeps up, so it need not wait
      * in our memory (best effort: the system may refuse). */
-    if (S_ISFIFO(st.st_mode)) {
-        int size = fcntl(nfd, F_GETPIPE_SZ);
-        if (size > 0 && size < OUTPUT_PIPE_SIZE && fcntl(nfd, F_SETPIPE_SZ, OUTPUT_PIPE_SIZE) > 0)
-            size = fcntl(nfd, F_GETPIPE_SZ);
+    if (fifo) {
+        int size = fcntl(out.fd, F_GETPIPE_SZ);
+        if (size > 0 && size < OUTPUT_PIPE_SIZE &&
+            fcntl(out.fd, F_SETPIPE_SZ, OUTPUT_PIPE_SIZE) > 0)
+            size = fcntl(out.fd, F_GETPIPE_SZ);
         out.pipe_size = size > 0 ? size : 0;
     }
+}
+
+void output_restore(void)
+{
+    /* Only fcntl(): safe in a signal handler. */
+    if (out.given_fl >= 0 && fcntl(out.given_fd, F_SETFL, out.given_fl) == 0)
+        out.given_fl = -1;
 }
 
 void output_init(const struct options *o, int fd)
@@ -96,6 +122,7 @@ void output_init(const struct options *o, int fd)
 void output_free(void)
 {
     buf_free(&out.buf);
+    output_restore();
     if (out.fd != out.given_fd && out.fd >= 0)
         close(out.fd);
     out.fd = out.given_fd;
@@ -118,12 +145,24 @@ size_t output_pending(void)
     return out.buf.len;
 }
 
+void output_wake(void)
+{
+    out.unread_ok = false;
+}
+
 /* The pipe still holds more than half its size that the reader has not read: a large message
- * now would not fit and would have to wait in our memory. */
+ * now would not fit and would have to wait in our memory. Asked of the kernel once per loop
+ * wake; what we write meanwhile is added (the reader can only have taken some: a safe guess). */
 static bool pipe_filling(void)
 {
-    int unread = 0;
-    return out.pipe_size > 0 && ioctl(out.fd, FIONREAD, &unread) == 0 && unread > out.pipe_size / 2;
+    if (out.pipe_size <= 0)
+        return false;
+    if (!out.unread_ok) {
+        int unread = 0;
+        out.unread = ioctl(out.fd, FIONREAD, &unread) == 0 ? unread : 0;
+        out.unread_ok = true;
+    }
+    return out.unread > out.pipe_size / 2;
 }
 
 bool output_over(void)
@@ -159,8 +198,11 @@ static ssize_t write_some(const struct iovec *iov, int n)
         } else {
             w = writev(out.fd, iov, n);
         }
-        if (w >= 0)
+        if (w >= 0) {
+            if (out.unread_ok)
+                out.unread = w < INT_MAX - out.unread ? out.unread + (int)w : INT_MAX;
             return w;
+        }
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {

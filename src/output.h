@@ -26,10 +26,23 @@
 
 /* Configure from the options (format, separator, match string) and the fd to write (stdout).
  * A pipe, FIFO or terminal is opened again with O_NONBLOCK (its own open file description: the
- * flags shared with other processes stay untouched); a socket is written with MSG_DONTWAIT. */
+ * flags shared with other processes stay untouched); a socket is written with MSG_DONTWAIT.
+ * When a pipe cannot be opened again (no /proc), O_NONBLOCK is set on fd itself until
+ * output_free() or output_restore(). Other character devices (/dev/null) are written as they
+ * are. */
 void output_init(const struct options *o, int fd);
-/* Release the buffer (what is still in it is dropped) and the descriptor opened by init. */
+/* Release the buffer (what is still in it is dropped) and the descriptor opened by init, and
+ * give fd back its flags. */
 void output_free(void);
+/* Give fd back the flags it had before output_init() (only those): for every way out, including
+ * a signal handler about to _exit() (async-signal-safe). */
+void output_restore(void);
+/* Call once each time the loop wakes from poll(): what the pipe holds is asked again when next
+ * needed (output_over() and output_retry_ms() ask the kernel at most once per wake). */
+void output_wake(void);
+/* For tests only: how a pipe or terminal is opened again (fd, open() flags; returns the new
+ * descriptor or -1). By default through /proc/self/fd. */
+extern int (*output_reopen)(int fd, int flags);
 
 /* The descriptor to poll for POLLOUT (and POLLERR: the reader went away). */
 int output_fd(void);

@@ -20,8 +20,9 @@
 
 struct resolve {
     pthread_mutex_t lock;
-    int refs;  /* under lock */
-    bool done; /* under lock; then rc, err and res are the thread's answer */
+    int refs;       /* under lock */
+    bool done;      /* under lock; then rc, err and res are the thread's answer */
+    bool abandoned; /* under lock: resolve_free() came before the answer */
     int rc, err;
     struct addrinfo *res;
     int rfd, wfd; /* the pipe: the caller polls rfd */
@@ -32,6 +33,25 @@ struct resolve {
 };
 
 static resolve_fn *resolver = getaddrinfo;
+
+/* Lookups let go of before their answer, still running (under abandoned_lock). */
+static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+static int abandoned;
+
+static void count_abandoned(int d)
+{
+    pthread_mutex_lock(&abandoned_lock);
+    abandoned += d;
+    pthread_mutex_unlock(&abandoned_lock);
+}
+
+int resolve_abandoned(void)
+{
+    pthread_mutex_lock(&abandoned_lock);
+    int n = abandoned;
+    pthread_mutex_unlock(&abandoned_lock);
+    return n;
+}
 
 void resolve_set_function(resolve_fn *fn)
 {
@@ -76,6 +96,8 @@ static void *run(void *arg)
     r->err = err;
     r->res = rc == 0 ? res : NULL;
     r->done = true;
+    if (r->abandoned)
+        count_abandoned(-1);
     do
         w = write(r->wfd, "", 1); /* one byte into an empty pipe: cannot block */
     while (w < 0 && errno == EINTR);
@@ -93,6 +115,11 @@ struct resolve *resolve_start(const char *host, const char *service, const struc
     sigset_t all, old;
     bool started = false;
 
+    if (resolve_abandoned() >= RESOLVE_MAX_ABANDONED) {
+        free(r);
+        errno = EBUSY;
+        return NULL;
+    }
     if (!r)
         return NULL;
     r->host = strdup(host);
@@ -134,23 +161,31 @@ int resolve_fd(const struct resolve *r)
     return r->rfd;
 }
 
-int resolve_result(struct resolve *r, struct addrinfo **res, int *sys_errno)
+bool resolve_result(struct resolve *r, int *rc, struct addrinfo **res, int *sys_errno)
 {
-    int rc = RESOLVE_AGAIN;
+    bool done;
 
     pthread_mutex_lock(&r->lock);
-    if (r->done) {
-        rc = r->rc;
+    done = r->done;
+    if (done) {
+        *rc = r->rc;
         *res = r->res;
         *sys_errno = r->err;
         r->res = NULL; /* the caller's now */
     }
     pthread_mutex_unlock(&r->lock);
-    return rc;
+    return done;
 }
 
 void resolve_free(struct resolve *r)
 {
-    if (r)
-        unref(r);
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->lock);
+    if (!r->done) {
+        r->abandoned = true;
+        count_abandoned(1);
+    }
+    pthread_mutex_unlock(&r->lock);
+    unref(r);
 }

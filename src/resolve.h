@@ -12,19 +12,23 @@
 #define WSC_RESOLVE_H
 
 #include <netdb.h>
+#include <stdbool.h>
 
 /* The resolver function: getaddrinfo() unless a test installs another. */
 typedef int resolve_fn(const char *host, const char *service, const struct addrinfo *hints,
                        struct addrinfo **res);
 
-#define RESOLVE_AGAIN 1 /* resolve_result(): not answered yet */
+/* At most this many lookups abandoned by resolve_free() may still be running: a DNS server that
+ * never answers cannot pile up threads and descriptors across reconnects. */
+#define RESOLVE_MAX_ABANDONED 4
 
 struct resolve;
 
 /*
  * Start looking up host and service (copied) with hints. NULL when out of memory or out of
- * file descriptors (errno says which). If no thread can be started the lookup runs here, at
- * once, and the answer is ready on return.
+ * file descriptors (errno says which), or EBUSY when RESOLVE_MAX_ABANDONED abandoned lookups
+ * still hang. If no thread can be started the lookup runs here, at once, and the answer is
+ * ready on return.
  */
 struct resolve *resolve_start(const char *host, const char *service, const struct addrinfo *hints);
 
@@ -32,17 +36,21 @@ struct resolve *resolve_start(const char *host, const char *service, const struc
 int resolve_fd(const struct resolve *r);
 
 /*
- * Take the answer: RESOLVE_AGAIN while the lookup runs, otherwise getaddrinfo()'s return code
- * (0 or EAI_*) with *res set on success (the caller frees it with freeaddrinfo()) and *sys_errno
- * the thread's errno (for EAI_SYSTEM). Call at most once after it stops returning RESOLVE_AGAIN.
+ * Take the answer: false while the lookup runs; once done, true with *rc getaddrinfo()'s return
+ * code (0 or EAI_*, whatever its sign), *res set on success (the caller frees it with
+ * freeaddrinfo()) and *sys_errno the thread's errno (for EAI_SYSTEM). Call at most once after it
+ * returns true.
  */
-int resolve_result(struct resolve *r, struct addrinfo **res, int *sys_errno);
+bool resolve_result(struct resolve *r, int *rc, struct addrinfo **res, int *sys_errno);
 
-/* Let go: returns at once even while the lookup runs (the thread cleans up). NULL is a no-op. */
+/* Let go: returns at once even while the lookup runs (the thread cleans up; it counts as
+ * abandoned until it returns). NULL is a no-op. */
 void resolve_free(struct resolve *r);
 
 /* For tests only: make later lookups call fn instead of getaddrinfo (NULL restores it), e.g. a
  * resolver that sleeps first. Not for the program: nothing outside tests/ calls it. */
 void resolve_set_function(resolve_fn *fn);
+/* For tests: how many abandoned lookups are still running. */
+int resolve_abandoned(void);
 
 #endif

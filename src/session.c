@@ -160,7 +160,7 @@ static size_t frame_size(const struct session *s, size_t len)
  * (§5.3). Returns the frame's size, or SESSION_ERR_RANDOM.
  */
 static long build_frame(struct session *s, uint8_t *p, uint8_t opcode, uint8_t rsv,
-                        const uint8_t *data, size_t len)
+                        const uint8_t *data, size_t len, enum session_dir dir)
 {
     struct frame_header h = {.fin = true, .rsv = rsv, .opcode = opcode, .len = len};
     if (!s->cfg.server) {
@@ -176,19 +176,19 @@ static long build_frame(struct session *s, uint8_t *p, uint8_t opcode, uint8_t r
             memcpy(p + hl, data, len);
     }
     if (s->cfg.cb.on_frame)
-        s->cfg.cb.on_frame(s->cfg.ud, SESSION_OUT, &h, len ? data : empty_payload, len);
+        s->cfg.cb.on_frame(s->cfg.ud, dir, &h, len ? data : empty_payload, len);
     return (long)(hl + len);
 }
 
-/* Append one complete frame to the output. */
+/* Append one complete frame to the output (dir: how on_frame hears of it). */
 static int queue_frame_rsv(struct session *s, uint8_t opcode, uint8_t rsv, const uint8_t *data,
-                           size_t len)
+                           size_t len, enum session_dir dir)
 {
     if (len > SIZE_MAX - WS_MAX_HEADER_SIZE)
         return SESSION_ERR_NOMEM;
     if (buf_reserve(&s->out, WS_MAX_HEADER_SIZE + len) < 0)
         return SESSION_ERR_NOMEM;
-    long n = build_frame(s, buf_tail(&s->out), opcode, rsv, data, len);
+    long n = build_frame(s, buf_tail(&s->out), opcode, rsv, data, len, dir);
     if (n < 0)
         return (int)n;
     buf_commit(&s->out, (size_t)n);
@@ -198,7 +198,7 @@ static int queue_frame_rsv(struct session *s, uint8_t opcode, uint8_t rsv, const
 
 static int queue_frame(struct session *s, uint8_t opcode, const uint8_t *data, size_t len)
 {
-    return queue_frame_rsv(s, opcode, 0, data, len);
+    return queue_frame_rsv(s, opcode, 0, data, len, SESSION_OUT);
 }
 
 /*
@@ -213,6 +213,7 @@ static int queue_pong_reply(struct session *s, const uint8_t *data, size_t len)
 {
     uint64_t head = out_head_pos(s);
     uint64_t frozen = s->out_hold > head ? s->out_hold : head;
+    enum session_dir dir = SESSION_OUT;
     if (s->pong_queued && s->pong_pos >= frozen) {
         size_t off = (size_t)(s->pong_pos - head);
         size_t size = frame_size(s, len);
@@ -220,13 +221,15 @@ static int queue_pong_reply(struct session *s, const uint8_t *data, size_t len)
             /* The last frame: drop it and queue the new one in its place. */
             s->out.len -= s->pong_size;
             s->out_total -= s->pong_size;
+            dir = SESSION_OUT_REPLACED;
         } else if (size == s->pong_size) {
-            long n = build_frame(s, buf_head(&s->out) + off, WS_OP_PONG, 0, data, len);
+            long n = build_frame(s, buf_head(&s->out) + off, WS_OP_PONG, 0, data, len,
+                                 SESSION_OUT_REPLACED);
             return n < 0 ? (int)n : SESSION_OK;
         }
     }
     uint64_t pos = s->out_total;
-    int rc = queue_frame(s, WS_OP_PONG, data, len);
+    int rc = queue_frame_rsv(s, WS_OP_PONG, 0, data, len, dir);
     if (rc < 0)
         return rc;
     s->pong_queued = true;
@@ -557,7 +560,7 @@ int session_send_rsv(struct session *s, int opcode, unsigned rsv, const uint8_t 
      * RSV bits the payload is extension-encoded: the extension checked the text before. */
     if (opcode == WS_OP_TEXT && rsv == 0 && len > 0 && !utf8_valid(data, len))
         return SESSION_ERR_ARG;
-    return queue_frame_rsv(s, (uint8_t)opcode, (uint8_t)rsv, data, len);
+    return queue_frame_rsv(s, (uint8_t)opcode, (uint8_t)rsv, data, len, SESSION_OUT);
 }
 
 int session_send(struct session *s, int opcode, const uint8_t *data, size_t len)

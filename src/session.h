@@ -10,9 +10,9 @@
  * validated as it arrives and fails fast (close 1007); frame-level violations fail with 1002.
  * A ping is answered at once with a pong of the same payload, also between the fragments of a
  * message; while that pong is still unwritten a newer ping replaces it (§5.5.3), so a peer that
- * floods pings without reading gets one pong, not a queue. Unsolicited pongs are only reported. The server's close is validated (code, reason
- * UTF-8, 1-byte payload) and echoed. After a close has been received or sent with an error,
- * further input is ignored and nothing more is sent.
+ * floods pings without reading gets one pong, not a queue. Unsolicited pongs are only reported. The
+ * server's close is validated (code, reason UTF-8, 1-byte payload) and echoed. After a close has
+ * been received or sent with an error, further input is ignored and nothing more is sent.
  *
  * Sending: each message is one frame with FIN set, a fresh random mask and minimal length.
  *
@@ -45,7 +45,9 @@
 #include "buf.h"
 #include "frame.h"
 
-enum session_dir { SESSION_IN = 0, SESSION_OUT = 1 };
+/* SESSION_OUT_REPLACED: an outgoing pong that takes the place of the unsent one reported before
+ * (§5.5.3): that earlier frame never goes out. */
+enum session_dir { SESSION_IN = 0, SESSION_OUT = 1, SESSION_OUT_REPLACED = 2 };
 
 struct session_callbacks {
     /* A complete text or binary message. rsv: the RSV bits of its first frame (WS_RSV1..3),
@@ -120,8 +122,7 @@ int session_send(struct session *s, int opcode, const uint8_t *data, size_t len)
  * rsv has a bit outside session_config.rsv_allowed; with rsv != 0 the payload is not checked for
  * UTF-8. session_send() is session_send_rsv() with rsv 0.
  */
-int session_send_rsv(struct session *s, int opcode, unsigned rsv, const uint8_t *data,
-                     size_t len);
+int session_send_rsv(struct session *s, int opcode, unsigned rsv, const uint8_t *data, size_t len);
 /* Queue a ping / an unsolicited pong (len <= 125). SESSION_ERR_STATE unless OPEN. */
 int session_ping(struct session *s, const uint8_t *data, size_t len);
 int session_pong(struct session *s, const uint8_t *data, size_t len);

@@ -175,6 +175,13 @@ static int start(struct sock *s)
     }
     hints.ai_flags = AI_NUMERICSERV;
     s->res = resolve_start(s->host, port, &hints);
+    if (!s->res && errno == EBUSY) {
+        layer_set_err(&s->base,
+                      "could not resolve host '%s': %d earlier lookups are still waiting for the "
+                      "DNS server",
+                      s->host, RESOLVE_MAX_ABANDONED);
+        return fail(s, T_ERR_RESOLVE);
+    }
     if (!s->res) {
         layer_set_err(&s->base, "cannot start resolving '%s': %s", s->host, strerror(errno));
         return fail(s, T_ERR_NOMEM);
@@ -195,8 +202,7 @@ static int sock_connect(struct layer *l, short revents)
     case SOCK_NEW:
         return start(s);
     case SOCK_RESOLVING:
-        rc = resolve_result(s->res, &s->ai_list, &sys_errno);
-        if (rc == RESOLVE_AGAIN)
+        if (!resolve_result(s->res, &rc, &s->ai_list, &sys_errno))
             return 0;
         resolve_free(s->res);
         s->res = NULL;
@@ -271,9 +277,10 @@ static bool sock_pending(const struct layer *l)
     return false; /* the kernel's buffer is what poll() sees */
 }
 
-static short sock_poll_events(const struct layer *l)
+static short sock_poll_events(const struct layer *l, bool reading)
 {
     const struct sock *s = (const struct sock *)l;
+    (void)reading;
 
     return s->state == SOCK_RESOLVING ? POLLIN : s->state == SOCK_CONNECTING ? POLLOUT : 0;
 }

@@ -354,11 +354,13 @@ static bool tls_pending(const struct layer *l)
     return s->ready && SSL_pending(s->ssl) > 0;
 }
 
-static short tls_poll_events(const struct layer *l)
+static short tls_poll_events(const struct layer *l, bool reading)
 {
     const struct tls *s = (const struct tls *)l;
 
-    return s->ready ? (short)(s->read_events | s->write_events) : s->hs_events;
+    if (!s->ready)
+        return s->hs_events;
+    return (short)((reading ? s->read_events : 0) | s->write_events);
 }
 
 static void tls_shutdown(struct layer *l)

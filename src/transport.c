@@ -194,7 +194,7 @@ int transport_fd(const struct transport *t)
     return t->n > 0 ? sock_fd(t->stack[0]) : -1;
 }
 
-short transport_poll_events(const struct transport *t)
+short transport_poll_events(const struct transport *t, bool reading)
 {
     short ev = 0;
     int i;
@@ -202,7 +202,7 @@ short transport_poll_events(const struct transport *t)
     if (t->state != TS_CONNECTING && t->state != TS_READY)
         return 0;
     for (i = 0; i < t->n; i++)
-        ev |= t->stack[i]->ops->poll_events(t->stack[i]);
+        ev |= t->stack[i]->ops->poll_events(t->stack[i], reading);
     return ev;
 }
 

@@ -87,9 +87,10 @@ bool transport_resolving(const struct transport *t);
 /* The fd to poll (-1 before start; the resolver's pipe while resolving, then the socket: ask
  * again before each poll), and the events the transport itself needs now (POLLIN while
  * resolving, POLLOUT while connecting, what TLS asked for after a WANT_READ/WANT_WRITE). The
- * caller adds POLLIN when it wants to read and POLLOUT when it has bytes to write. */
+ * caller adds POLLIN when it wants to read and POLLOUT when it has bytes to write. reading:
+ * whether the caller will read now; when false, what an earlier read wanted is left out. */
 int transport_fd(const struct transport *t);
-short transport_poll_events(const struct transport *t);
+short transport_poll_events(const struct transport *t, bool reading);
 
 /* Read up to n bytes. Returns > 0, 0 at end of stream (FIN or TLS close_notify), T_AGAIN, or
  * T_ERR_RESET. */

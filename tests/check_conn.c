@@ -7,6 +7,7 @@
 #include "check_common.h"
 #include "cli.h"
 #include "conn.h"
+#include "conn_int.h"
 #include "exitcode.h"
 #include "conn_options.h"
 
@@ -224,6 +225,26 @@ START_TEST(idle_then_abort_reports_outcome)
 }
 END_TEST
 
+/* conn_escape: peer text shown escaped, written into the caller's buffer (no allocation), cut
+ * so that it always fits: at most (n - 1) / 4 input bytes, since one byte may become "\\xNN". */
+START_TEST(escape_controls_and_fits_the_buffer)
+{
+    char out[4 * 4 + 1];
+    conn_escape(out, sizeof out, (const uint8_t *)"a\nb\x01", 4);
+    ck_assert_str_eq(out, "a\\nb\\x01");
+    memset(out, 'Z', sizeof out);
+    conn_escape(out, sizeof out, (const uint8_t *)"\x01\x02\x03\x04\x05\x06", 6);
+    ck_assert_str_eq(out, "\\x01\\x02\\x03\\x04");
+    conn_escape(out, sizeof out, (const uint8_t *)"h\xc3\xa9llo", 6); /* UTF-8 passes */
+    ck_assert_str_eq(out, "h\xc3\xa9l");
+    char tiny[3] = "xy";
+    conn_escape(tiny, sizeof tiny, (const uint8_t *)"abc", 3);
+    ck_assert_str_eq(tiny, "");
+    conn_escape(tiny, 0, (const uint8_t *)"abc", 3); /* nothing written at all */
+    ck_assert_str_eq(tiny, "");
+}
+END_TEST
+
 static Suite *conn_suite(void)
 {
     Suite *s = suite_create("conn");
@@ -242,6 +263,7 @@ static Suite *conn_suite(void)
     tcase_add_test(tc, new_refuses_server_role);
     tcase_add_test(tc, free_null_is_noop);
     tcase_add_test(tc, idle_then_abort_reports_outcome);
+    tcase_add_test(tc, escape_controls_and_fits_the_buffer);
     suite_add_tcase(s, tc);
     return s;
 }

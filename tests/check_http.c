@@ -466,6 +466,72 @@ START_TEST(name_is_exact_length)
 }
 END_TEST
 
+/* ---- http_head_complete: the end of a head found whatever the pieces ---- */
+
+static const char *const endings[] = {
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\nbody", /* CRLF CRLF */
+    "HTTP/1.1 200 OK\nA: b\n\n",                                          /* bare LF */
+    "HTTP/1.1 200 OK\r\nA: b\n\r\n",                                      /* mixed */
+    "HTTP/1.1 200 OK\r\nA: b\r\n",                                        /* not yet */
+    "HTTP/1.1 200 OK\r\nA: b\r\n\r",                                      /* not yet */
+    "HTTP/1.1 200 OK\r\n\rA: b\r\n",                                      /* CR, no end */
+    "\n\n",                                                               /* at once */
+    "",
+};
+
+/* The reference: some "\n\n" or "\n\r\n" lies within buf[0..n). */
+static bool naive_complete(const char *b, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (b[i] == '\n' &&
+            (b[i + 1] == '\n' || (b[i + 1] == '\r' && i + 2 < n && b[i + 2] == '\n')))
+            return true;
+    return false;
+}
+
+START_TEST(head_complete_same_answer_at_every_split)
+{
+    const char *in = endings[_i];
+    size_t len = strlen(in);
+    for (size_t a = 0; a <= len; a++) {
+        for (size_t b = a; b <= len; b++) {
+            /* Three reads: [0, a), [a, b), [b, len): each call sees the buffer so far. */
+            size_t scanned = 0;
+            bool got = http_head_complete(in, a, &scanned);
+            ck_assert(got == naive_complete(in, a));
+            ck_assert_uint_eq(scanned, a);
+            if (!got)
+                got = http_head_complete(in, b, &scanned);
+            ck_assert_msg(got == naive_complete(in, b), "row %d split %zu/%zu", _i, a, b);
+            if (!got)
+                got = http_head_complete(in, len, &scanned);
+            ck_assert_msg(got == naive_complete(in, len), "row %d split %zu/%zu", _i, a, b);
+        }
+    }
+    /* One byte at a time: true from exactly the byte that ends the head. */
+    size_t scanned = 0;
+    bool got = false;
+    for (size_t n = 0; n <= len && !got; n++) {
+        got = http_head_complete(in, n, &scanned);
+        ck_assert(got == naive_complete(in, n));
+    }
+    ck_assert(got == naive_complete(in, len));
+}
+END_TEST
+
+/* Each byte is looked at about once: the scan does not start over from byte 0. */
+START_TEST(head_complete_resumes_where_it_stopped)
+{
+    char b[16] = "\n\n-------------";
+    size_t scanned = 10; /* said to be searched already: the old "\n\n" is not seen again */
+    ck_assert(!http_head_complete(b, 16, &scanned));
+    ck_assert_uint_eq(scanned, 16);
+    memcpy(b + 11, "\n\r\n", 3); /* straddles the overlap of 3 */
+    scanned = 13;
+    ck_assert(http_head_complete(b, 16, &scanned));
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -488,6 +554,11 @@ static Suite *http_suite(void)
     tcase_add_test(tc, header_count_all_spellings);
     tcase_add_loop_test(tc, header_has_token_table, 0, NROWS(token_rows));
     tcase_add_test(tc, name_is_exact_length);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("http_head_complete");
+    tcase_add_loop_test(tc, head_complete_same_answer_at_every_split, 0, NROWS(endings));
+    tcase_add_test(tc, head_complete_resumes_where_it_stopped);
     suite_add_tcase(s, tc);
     return s;
 }

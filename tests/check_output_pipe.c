@@ -153,7 +153,7 @@ static size_t stall_message(unsigned i, uint8_t *m, int *opcode)
 /* Write messages the way the loop does (reads of up to 256 KiB, up to 8 of them per wake, a
  * read only while stdout is not over: conn asks between reads) into fd whose reader does not
  * read, then drain. */
-static void stall_then_drain(int wfd, int rfd, bool was_blocking)
+static void stall_then_drain(int wfd, int rfd, bool was_blocking, int fl_after_free)
 {
     struct options o;
     opts(&o, BINFMT_RAW, false, false, NULL);
@@ -169,6 +169,7 @@ static void stall_then_drain(int wfd, int rfd, bool was_blocking)
     unsigned i = 0;
     int64_t t0 = now_ms();
     for (int wake = 0; wake < 40; wake++) {
+        output_wake();
         for (int r = 0; r < 8 && !output_over(); r++) {
             /* one read: the messages it completes (the last one may be larger than the read) */
             for (size_t got = 0; got < read_size;) {
@@ -206,8 +207,11 @@ static void stall_then_drain(int wfd, int rfd, bool was_blocking)
         read_available(rfd, &got);
         usleep(1000);
     }
+    output_wake();
     ck_assert(!output_over()); /* all read: the socket may be read again */
     output_free();
+    if (fl_after_free >= 0) /* the descriptor has its own flags back */
+        ck_assert_int_eq(fcntl(wfd, F_GETFL), fl_after_free);
     close(wfd);
     close(rfd);
     ck_assert_uint_eq(got.len, want.len);
@@ -221,7 +225,7 @@ START_TEST(stalled_pipe_never_blocks_and_drains_intact)
 {
     int p[2];
     ck_assert_int_eq(pipe(p), 0); /* blocking, as a shell's pipe is */
-    stall_then_drain(p[1], p[0], false);
+    stall_then_drain(p[1], p[0], false, -1);
 }
 END_TEST
 
@@ -230,7 +234,7 @@ START_TEST(stalled_nonblocking_pipe_drains_intact)
     int p[2];
     ck_assert_int_eq(pipe(p), 0);
     ck_assert_int_eq(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
-    stall_then_drain(p[1], p[0], false);
+    stall_then_drain(p[1], p[0], false, -1);
 }
 END_TEST
 
@@ -238,7 +242,7 @@ START_TEST(stalled_socket_never_blocks_and_drains_intact)
 {
     int sv[2];
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    stall_then_drain(sv[0], sv[1], false);
+    stall_then_drain(sv[0], sv[1], false, -1);
 }
 END_TEST
 
@@ -296,6 +300,8 @@ START_TEST(full_pipe_pauses_reading_with_retry_timer)
     buf_init(&got);
     read_available(p[0], &got);
     ck_assert_uint_eq(got.len, n);
+    ck_assert(output_over()); /* the same wake: the pipe is asked once per wake */
+    output_wake();
     ck_assert(!output_over());
     ck_assert_int_eq(output_retry_ms(), -1);
     /* the wait count starts again */
@@ -307,6 +313,85 @@ START_TEST(full_pipe_pauses_reading_with_retry_timer)
     output_free();
     close(p[0]);
     close(p[1]);
+}
+END_TEST
+
+/* --- no /proc: a pipe that cannot be opened again --- */
+
+static int reopen_calls;
+
+static int reopen_fails(int fd, int flags)
+{
+    (void)fd, (void)flags;
+    reopen_calls++;
+    errno = ENOENT; /* as without /proc */
+    return -1;
+}
+
+/* The pipe cannot be opened again: O_NONBLOCK goes on the descriptor itself, so output still
+ * never waits for a reader that stalls; output_free() gives the descriptor its flags back. */
+START_TEST(stalled_pipe_without_proc_never_blocks_flags_restored)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0); /* blocking, as a shell's pipe is */
+    int fl = fcntl(p[1], F_GETFL);
+    ck_assert_int_eq(fl & O_NONBLOCK, 0);
+    reopen_calls = 0;
+    output_reopen = reopen_fails;
+    stall_then_drain(p[1], p[0], false, fl);
+    ck_assert_int_eq(reopen_calls, 1);
+}
+END_TEST
+
+/* The same, and the flags come back through output_restore() alone (a signal handler's way). */
+START_TEST(pipe_without_proc_restore_puts_flags_back)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(fcntl(p[1], F_SETFL, O_APPEND), 0);
+    int fl = fcntl(p[1], F_GETFL);
+    output_reopen = reopen_fails;
+    struct options o;
+    opts(&o, BINFMT_RAW, false, false, NULL);
+    output_init(&o, p[1]);
+    ck_assert_int_eq(output_fd(), p[1]);
+    ck_assert_int_eq(fcntl(p[1], F_GETFL), fl | O_NONBLOCK);
+    /* More than the pipe holds, nobody reading: taken at once, the rest waits in memory. */
+    uint8_t *t = pattern(3000000, 5);
+    int64_t t0 = now_ms();
+    ck_assert_int_eq(output_message(WS_OP_BINARY, t, 3000000), 1);
+    ck_assert_int_eq(output_flush(), 0);
+    ck_assert_int_lt(now_ms() - t0, 1000);
+    ck_assert_uint_gt(output_pending(), 0);
+    ck_assert(output_over());
+    free(t);
+    output_restore();
+    ck_assert_int_eq(fcntl(p[1], F_GETFL), fl);
+    output_free();
+    ck_assert_int_eq(fcntl(p[1], F_GETFL), fl);
+    close(p[0]);
+    close(p[1]);
+}
+END_TEST
+
+/* /dev/null (a character device, not a terminal) is written as it is: never opened again. */
+START_TEST(dev_null_is_not_reopened)
+{
+    int fd = open("/dev/null", O_WRONLY);
+    ck_assert_int_ge(fd, 0);
+    reopen_calls = 0;
+    output_reopen = reopen_fails;
+    struct options o;
+    opts(&o, BINFMT_RAW, false, false, NULL);
+    output_init(&o, fd);
+    ck_assert_int_eq(reopen_calls, 0);
+    ck_assert_int_eq(output_fd(), fd);
+    ck_assert_int_eq(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+    ck_assert_int_eq(output_message(WS_OP_TEXT, (const uint8_t *)"x", 1), 1);
+    ck_assert_int_eq(output_flush(), 0);
+    ck_assert(!output_over());
+    output_free();
+    close(fd);
 }
 END_TEST
 
@@ -325,6 +410,9 @@ static Suite *output_pipe_suite(void)
     tcase_add_test(tc, stalled_socket_never_blocks_and_drains_intact);
     tcase_add_test(tc, reader_gone_while_stalled_is_epipe);
     tcase_add_test(tc, full_pipe_pauses_reading_with_retry_timer);
+    tcase_add_test(tc, stalled_pipe_without_proc_never_blocks_flags_restored);
+    tcase_add_test(tc, pipe_without_proc_restore_puts_flags_back);
+    tcase_add_test(tc, dev_null_is_not_reopened);
     tcase_set_timeout(tc, 20);
     suite_add_tcase(s, tc);
     return s;

@@ -113,7 +113,7 @@ START_TEST(resolve_slow_name_start_returns_at_once_fd_wakes_later)
     ck_assert_int_lt(ms_since(&t0), 500); /* the resolver sleeps until release() */
     ck_assert(transport_resolving(t));
     ck_assert(!transport_tcp_connected(t));
-    ck_assert_int_eq(transport_poll_events(t), POLLIN);
+    ck_assert_int_eq(transport_poll_events(t, true), POLLIN);
     p = (struct pollfd){.fd = transport_fd(t), .events = POLLIN};
     ck_assert_int_ge(p.fd, 0);
     ck_assert_int_eq(poll(&p, 1, 200), 0);         /* no answer yet */
@@ -125,7 +125,7 @@ START_TEST(resolve_slow_name_start_returns_at_once_fd_wakes_later)
     ck_assert_int_eq(poll(&p, 1, TIMEOUT_MS), 1); /* the answer wakes the caller's poll() */
     ck_assert_int_eq(transport_progress(t, p.revents), 0);
     ck_assert(!transport_resolving(t));
-    ck_assert_int_eq(transport_poll_events(t), POLLOUT); /* a connect() is in flight */
+    ck_assert_int_eq(transport_poll_events(t, true), POLLOUT); /* a connect() is in flight */
     ck_assert_int_eq(drive_started(t), 1);
     ck_assert_ptr_nonnull(strstr(logbuf, "resolved localhost to "));
     ck_assert_int_eq(resolver_calls, 1);
@@ -196,7 +196,7 @@ START_TEST(resolve_address_literal_needs_no_thread)
 
     ck_assert_int_eq(transport_start(t), 0);
     ck_assert(!transport_resolving(t));
-    ck_assert_int_eq(transport_poll_events(t), POLLOUT);
+    ck_assert_int_eq(transport_poll_events(t, true), POLLOUT);
     ck_assert_int_eq(resolver_calls, 0);
     transport_free(t);
     close(lfd);
@@ -228,20 +228,84 @@ START_TEST(resolve_module_answer_after_release)
     struct addrinfo *res = NULL;
     struct resolve *r = resolve_start("localhost", "8080", &hints);
     struct pollfd p;
-    int err = 0;
+    int err = 0, rc = -12345;
 
     ck_assert_ptr_nonnull(r);
     p = (struct pollfd){.fd = resolve_fd(r), .events = POLLIN};
-    ck_assert_int_eq(resolve_result(r, &res, &err), RESOLVE_AGAIN);
+    ck_assert(!resolve_result(r, &rc, &res, &err));
+    ck_assert_int_eq(rc, -12345);
     ck_assert_ptr_null(res);
     release();
     ck_assert_int_eq(poll(&p, 1, TIMEOUT_MS), 1);
-    ck_assert_int_eq(resolve_result(r, &res, &err), 0);
+    ck_assert(resolve_result(r, &rc, &res, &err));
+    ck_assert_int_eq(rc, 0);
     ck_assert_ptr_nonnull(res);
     ck_assert_int_eq(ntohs(((struct sockaddr_in *)res->ai_addr)->sin_port), 8080);
     freeaddrinfo(res);
     resolve_free(r);
     resolve_free(NULL);
+}
+END_TEST
+
+/* A code of 1 is an answer like any other (EAI_ADDRFAMILY on the BSDs), not "still running". */
+static int eai_one_resolver(const char *host, const char *service, const struct addrinfo *hints,
+                            struct addrinfo **res)
+{
+    (void)host, (void)service, (void)hints, (void)res;
+    return 1;
+}
+
+START_TEST(resolve_result_code_one_is_an_answer)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    int err = 0, rc = 0;
+
+    resolve_set_function(eai_one_resolver);
+    struct resolve *r = resolve_start("localhost", "8080", &hints);
+    ck_assert_ptr_nonnull(r);
+    struct pollfd p = {.fd = resolve_fd(r), .events = POLLIN};
+    ck_assert_int_eq(poll(&p, 1, TIMEOUT_MS), 1);
+    ck_assert(resolve_result(r, &rc, &res, &err));
+    ck_assert_int_eq(rc, 1);
+    ck_assert_ptr_null(res);
+    resolve_free(r);
+}
+END_TEST
+
+/* Lookups that never answer and are let go of (a reconnect loop against a dead DNS server)
+ * stop at RESOLVE_MAX_ABANDONED: the next one fails at once with EBUSY instead of adding a
+ * thread and a pipe; once they return, lookups start again. */
+START_TEST(resolve_abandoned_lookups_are_capped)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+    int i, fds0 = count_fds();
+
+    ck_assert_int_eq(resolve_abandoned(), 0);
+    for (i = 0; i < RESOLVE_MAX_ABANDONED; i++) {
+        struct resolve *r = resolve_start("localhost", "8080", &hints);
+        ck_assert_ptr_nonnull(r);
+        resolve_free(r);
+    }
+    ck_assert_int_eq(resolve_abandoned(), RESOLVE_MAX_ABANDONED);
+    errno = 0;
+    ck_assert_ptr_null(resolve_start("localhost", "8080", &hints));
+    ck_assert_int_eq(errno, EBUSY);
+    ck_assert_int_eq(count_fds(), fds0 + 2 * RESOLVE_MAX_ABANDONED); /* no new pipe */
+
+    /* Through the transport: a clear resolve error, not "out of memory". */
+    struct transport *t = new_transport("localhost", 9, false, NULL, false);
+    ck_assert_int_eq(transport_start(t), T_ERR_RESOLVE);
+    ck_assert_ptr_nonnull(strstr(transport_error(t), "still waiting for the DNS server"));
+    transport_free(t);
+
+    release();
+    for (i = 0; i < 300 && resolve_abandoned() > 0; i++)
+        usleep(10000);
+    ck_assert_int_eq(resolve_abandoned(), 0);
+    struct resolve *r = resolve_start("localhost", "8080", &hints);
+    ck_assert_ptr_nonnull(r);
+    resolve_free(r);
 }
 END_TEST
 
@@ -259,6 +323,8 @@ static Suite *resolve_suite(void)
     tcase_add_test(tc, resolve_address_literal_needs_no_thread);
     tcase_add_test(tc, resolve_thread_blocks_signals_caller_mask_unchanged);
     tcase_add_test(tc, resolve_module_answer_after_release);
+    tcase_add_test(tc, resolve_result_code_one_is_an_answer);
+    tcase_add_test(tc, resolve_abandoned_lookups_are_capped);
     suite_add_tcase(s, tc);
 
     return s;

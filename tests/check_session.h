@@ -43,7 +43,7 @@ struct rec {
     int close_code;
     char close_reason[128];
 
-    int nframes_in, nframes_out;
+    int nframes_in, nframes_out, nframes_replaced;
     uint8_t frame_in[512];
     size_t frame_in_len;
     uint8_t frame_in_op;
@@ -121,8 +121,12 @@ static inline void cb_frame(void *ud, enum session_dir dir, const struct frame_h
         r->frame_in_op = h->opcode;
         r->frame_in_len = len;
         memcpy(r->frame_in, payload, len < sizeof(r->frame_in) ? len : sizeof(r->frame_in));
-    } else {
+    } else if (dir == SESSION_OUT) {
         r->nframes_out++;
+    } else {
+        ck_assert_int_eq(dir, SESSION_OUT_REPLACED);
+        ck_assert_uint_eq(h->opcode, WS_OP_PONG);
+        r->nframes_replaced++;
     }
     log_entry(r, dir == SESSION_IN ? 'F' : 'S', (unsigned)(h->opcode | (h->fin ? 0x80 : 0)),
               payload, len);

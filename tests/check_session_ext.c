@@ -177,6 +177,35 @@ START_TEST(ping_flood_without_drain_keeps_one_pong)
 }
 END_TEST
 
+/* --log-comms (on_frame) reports as sent only frames that go out: a pong that takes the place of
+ * an unsent one comes as SESSION_OUT_REPLACED, so reports minus replacements = frames on the
+ * wire. Both ways of replacing: the last frame dropped (any size), and rewritten in place behind
+ * a message (same size). */
+START_TEST(log_comms_reports_replaced_pong_not_as_sent)
+{
+    struct rec r;
+    struct session *s = mk(&r, 0, false);
+    static const uint8_t three[] = {0x89, 0x01, 'a', 0x89, 0x02, 'b', 'b', 0x89, 0x01, 'c'};
+    ck_assert_int_eq(feed(s, three, sizeof three), SESSION_OK);
+    ck_assert_int_eq(out_count(s), 1);
+    ck_assert_int_eq(r.nframes_out, 1);
+    ck_assert_int_eq(r.nframes_replaced, 2);
+    /* A message behind the pong, then a same-size ping: the pong is rewritten in place. */
+    ck_assert_int_eq(session_send(s, WS_OP_TEXT, (const uint8_t *)"m", 1), SESSION_OK);
+    static const uint8_t d[] = {0x89, 0x01, 'd'};
+    ck_assert_int_eq(feed(s, d, sizeof d), SESSION_OK);
+    ck_assert_int_eq(out_count(s), 2);
+    ck_assert_int_eq(r.nframes_out, 2);
+    ck_assert_int_eq(r.nframes_replaced, 3);
+    /* Once the pong has started to go out, a new one is a frame of its own. */
+    buf_consume(session_output(s), 1);
+    ck_assert_int_eq(feed(s, d, sizeof d), SESSION_OK);
+    ck_assert_int_eq(r.nframes_out, 3);
+    ck_assert_int_eq(r.nframes_replaced, 3);
+    done(&r);
+}
+END_TEST
+
 /* A pong behind a queued message: same size is rewritten in place, another size is appended and
  * then replaced while it is the last frame. */
 START_TEST(pong_behind_data_replaced_in_place_or_appended)
@@ -387,6 +416,7 @@ static Suite *session_ext_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, ping_flood_without_drain_keeps_one_pong, 0, 2);
     tcase_add_test(tc, pong_behind_data_replaced_in_place_or_appended);
+    tcase_add_test(tc, log_comms_reports_replaced_pong_not_as_sent);
     tcase_add_test(tc, pong_started_or_held_is_not_rewritten);
     tcase_add_test(tc, partial_drains_never_corrupt_the_frame_being_written);
     suite_add_tcase(su, tc);

@@ -208,9 +208,9 @@ static bool counter_pending(const struct layer *l)
     return false;
 }
 
-static short counter_poll_events(const struct layer *l)
+static short counter_poll_events(const struct layer *l, bool reading)
 {
-    (void)l;
+    (void)l, (void)reading;
     return 0;
 }
 
@@ -251,9 +251,9 @@ static int connect_layer(struct layer *l, struct layer *bottom, struct layer *to
 
     deadline_in(&deadline, TIMEOUT_MS);
     while ((r = l->ops->connect(l, revents)) == 0) {
-        struct pollfd p = {
-            .fd = sock_fd(bottom),
-            .events = (short)(bottom->ops->poll_events(bottom) | top->ops->poll_events(top))};
+        struct pollfd p = {.fd = sock_fd(bottom),
+                           .events = (short)(bottom->ops->poll_events(bottom, true) |
+                                             top->ops->poll_events(top, true))};
         if (ms_left(&deadline) <= 0)
             return TIMED_OUT;
         ck_assert_int_ne(p.events, 0);
@@ -311,7 +311,8 @@ START_TEST(read_tls_echo_roundtrip_large)
     ck_assert_int_eq(tls_attempt("localhost", "good", SRV_ECHO, true, false, &t, &pid), 1);
     /* Interleave so that neither side's socket buffer fills while the other waits. */
     while (got < sizeof in) {
-        struct pollfd p = {.fd = transport_fd(t), .events = POLLIN | transport_poll_events(t)};
+        struct pollfd p = {.fd = transport_fd(t),
+                           .events = POLLIN | transport_poll_events(t, true)};
         long r;
         if (done < sizeof out) {
             r = transport_write(t, out + done, sizeof out - done);
@@ -401,6 +402,27 @@ START_TEST(has_pending_after_partial_tls_read)
 }
 END_TEST
 
+/* After an SSL_read() that wanted more bytes, TLS asks for POLLIN, but only of a caller that will
+ * read: one that stopped reading (stdout backpressure) must not be woken by bytes it leaves in
+ * the socket, or its loop spins (issue 7). */
+START_TEST(want_read_not_asked_while_not_reading)
+{
+    char buf[16];
+    struct transport *t;
+    pid_t pid;
+
+    ck_assert_int_eq(tls_attempt("localhost", "good", SRV_ECHO, true, false, &t, &pid), 1);
+    ck_assert_int_eq(transport_read(t, buf, sizeof buf), T_AGAIN); /* nothing sent yet */
+    ck_assert_int_eq(transport_poll_events(t, true), POLLIN);
+    ck_assert_int_eq(transport_poll_events(t, false), 0);
+    write_all(t, "ping", 4);
+    read_exact(t, buf, 4); /* a read that succeeds: nothing wanted any more */
+    ck_assert_int_eq(transport_poll_events(t, true), 0);
+    transport_free(t);
+    reap(pid);
+}
+END_TEST
+
 START_TEST(shutdown_tls_sends_close_notify)
 {
     struct transport *t;
@@ -453,6 +475,7 @@ static Suite *tls_suite(void)
 
     tc = tcase_create("transport_has_pending");
     tcase_add_test(tc, has_pending_after_partial_tls_read);
+    tcase_add_test(tc, want_read_not_asked_while_not_reading);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("transport_shutdown");

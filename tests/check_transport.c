@@ -17,7 +17,7 @@ START_TEST(new_is_idle_until_started)
     struct transport *t = new_transport("localhost", 80, false, NULL, false);
 
     ck_assert_int_eq(transport_fd(t), -1);
-    ck_assert_int_eq(transport_poll_events(t), 0);
+    ck_assert_int_eq(transport_poll_events(t, true), 0);
     ck_assert(!transport_ready(t));
     ck_assert(!transport_tcp_connected(t));
     ck_assert_str_eq(transport_peer(t), "");
@@ -61,7 +61,7 @@ START_TEST(start_logs_resolved_address_and_attempt)
 
     ck_assert_int_eq(transport_start(t), 0);
     ck_assert_int_ge(transport_fd(t), 0);
-    ck_assert_int_eq(transport_poll_events(t), POLLOUT);
+    ck_assert_int_eq(transport_poll_events(t, true), POLLOUT);
     snprintf(want, sizeof want, "resolved 127.0.0.1 to 127.0.0.1\ntrying 127.0.0.1:%u\n", port);
     ck_assert_str_eq(logbuf, want);
     transport_free(t);
@@ -134,7 +134,7 @@ START_TEST(progress_plain_connect_sets_peer)
     snprintf(want, sizeof want, "127.0.0.1:%u", port);
     ck_assert_str_eq(transport_peer(t), want);
     ck_assert_str_eq(transport_tls_info(t), "");
-    ck_assert_int_eq(transport_poll_events(t), 0);
+    ck_assert_int_eq(transport_poll_events(t, true), 0);
     ck_assert_int_eq(transport_progress(t, 0), 1); /* stays ready */
     transport_free(t);
     close(lfd);
@@ -281,12 +281,12 @@ START_TEST(sock_layer_connects_reads_writes_describes)
     snprintf(want, sizeof want, "TCP to 127.0.0.1 port %u", port);
     ck_assert_str_eq(buf, want);
     ck_assert_int_eq(l->ops->connect(l, 0), 0);
-    p = (struct pollfd){.fd = sock_fd(l), .events = l->ops->poll_events(l)};
+    p = (struct pollfd){.fd = sock_fd(l), .events = l->ops->poll_events(l, true)};
     ck_assert_int_eq(p.events, POLLOUT);
     ck_assert_int_eq(poll(&p, 1, TIMEOUT_MS), 1);
     r = l->ops->connect(l, p.revents);
     ck_assert_int_eq(r, 1);
-    ck_assert_int_eq(l->ops->poll_events(l), 0);
+    ck_assert_int_eq(l->ops->poll_events(l, true), 0);
     l->ops->describe(l, buf, sizeof buf);
     snprintf(want, sizeof want, "TCP 127.0.0.1:%u", port);
     ck_assert_str_eq(buf, want);

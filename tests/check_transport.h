@@ -84,7 +84,7 @@ UNUSED static int drive_started(struct transport *t)
 
     deadline_in(&deadline, TIMEOUT_MS);
     for (;;) {
-        struct pollfd p = {.fd = transport_fd(t), .events = transport_poll_events(t)};
+        struct pollfd p = {.fd = transport_fd(t), .events = transport_poll_events(t, true)};
         long left = ms_left(&deadline);
         if (left <= 0)
             return TIMED_OUT;
@@ -118,7 +118,7 @@ UNUSED static long read_some(struct transport *t, void *p, size_t n)
     for (;;) {
         long r = transport_read(t, p, n);
         struct pollfd pf = {.fd = transport_fd(t),
-                            .events = (short)(POLLIN | transport_poll_events(t))};
+                            .events = (short)(POLLIN | transport_poll_events(t, true))};
         if (r != T_AGAIN)
             return r;
         if (ms_left(&deadline) <= 0)
@@ -147,7 +147,7 @@ UNUSED static void write_all(struct transport *t, const char *p, size_t n)
     while (done < n) {
         long r = transport_write(t, p + done, n - done);
         struct pollfd pf = {.fd = transport_fd(t),
-                            .events = (short)(POLLOUT | transport_poll_events(t))};
+                            .events = (short)(POLLOUT | transport_poll_events(t, true))};
         if (r > 0) {
             done += (size_t)r;
             continue;

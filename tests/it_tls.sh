@@ -97,3 +97,23 @@ expect_that '[ "$(grep -c "TLSv1\.[0-9]" "$ERR")" = 1 ]' \
 expect_that '[ "$(grep -c "certificate verified for" "$ERR")" = 1 ]' \
 	"the verification line appears $(grep -c "certificate verified for" "$ERR") times, expected once"
 t_end
+
+# stdout stalls for 3 s while the server sends 20 MB over wss://: wsc stops reading, and must
+# then sleep in poll(), not spin on a POLLIN that TLS's last SSL_read() asked for (issue 7).
+TLS_N=20000
+TLS_BYTES=$((TLS_N * 1001))
+t_begin "tls: stdout stalled 3 s over wss://: wsc waits without spinning, then every byte arrives"
+rm -f "$TMP/tls-stall.count" "$TMP/tls-stall.time"
+/usr/bin/time -f '%U %S' -o "$TMP/tls-stall.time" timeout -k 2 20 "$WSC" -w 5 --cacert "$C/ca.pem" \
+	"wss://localhost:$GOOD/send?n=$TLS_N&size=1000" </dev/null 2>"$TMP/tls-stall.err" \
+	> >(sleep 3; exec wc -c >"$TMP/tls-stall.count")
+RC=$?
+expect_rc 0
+wait_file "$TMP/tls-stall.count" 10
+expect_that '[ "$(tr -d " " <"$TMP/tls-stall.count")" = "$TLS_BYTES" ]' \
+	"the reader got $(_show "$(cat "$TMP/tls-stall.count" 2>/dev/null)") bytes, expected $TLS_BYTES"
+CPU=$(awk '{ printf "%.2f", $1 + $2 }' "$TMP/tls-stall.time" 2>/dev/null)
+echo "# wsc CPU time during the 3 s stall: ${CPU:-?} s" >>"$TMP/tls-stall.err"
+expect_that 'awk -v c="${CPU:-99}" "BEGIN { exit !(c < 0.5) }"' \
+	"wsc used ${CPU:-?} s of CPU during a 3 s stall (busy loop?): $(_show "$(tail -c 300 "$TMP/tls-stall.err")")"
+t_end
