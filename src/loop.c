@@ -283,9 +283,6 @@ static int prepare(struct app *a, struct pollfd *pfd, int64_t now)
     pfd[SLOT_STDOUT] = (struct pollfd){.fd = want_out || watch_out ? output_fd() : -1,
                                        .events = want_out ? POLLOUT : 0};
     int64_t deadline = a->overall_deadline;
-    int retry = pipe && !done ? output_retry_ms() : -1;
-    if (retry >= 0)
-        deadline = earliest(deadline, now + retry);
     if (!done) {
         deadline = earliest(deadline, conn_deadline(a->c));
         deadline = earliest(deadline, pipe_deadline(a));
@@ -319,7 +316,6 @@ static void run(struct app *a)
 
         struct pollfd pfd[NSLOTS];
         int n = poll(pfd, NSLOTS, prepare(a, pfd, now));
-        output_wake();
         if (n < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
             a->end.exit_override = EXIT_INTERNAL;

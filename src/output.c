@@ -8,7 +8,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -28,10 +27,6 @@ static struct {
     int given_fd;   /* the descriptor output_init() was given */
     int given_fl;   /* its file status flags, when we had to set O_NONBLOCK on it; else -1 */
     bool sock;      /* fd is a socket: sendmsg() with MSG_DONTWAIT */
-    int pipe_size;  /* fd is a pipe of this many bytes; 0 = not a pipe */
-    int unread;     /* what the pipe holds unread (FIONREAD) as last asked, plus what we wrote */
-    bool unread_ok; /* unread was asked during this loop wake (see output_wake()) */
-    int waits;      /* output_retry_ms() calls in a row while the pipe was full */
     bool blocked;   /* stdout refused some of buf: wait for POLLOUT */
     int err;        /* the first write error (errno), sticky; 0 = none */
     struct buf buf; /* formatted bytes not yet taken by the fd, in order */
@@ -69,9 +64,6 @@ static void open_nonblocking(int fd)
     out.fd = out.given_fd = fd;
     out.given_fl = -1;
     out.sock = false;
-    out.pipe_size = 0;
-    out.unread_ok = false;
-    out.waits = 0;
     if (fd < 0 || fstat(fd, &st) < 0)
         return;
     if (S_ISSOCK(st.st_mode)) {
@@ -90,13 +82,11 @@ static void open_nonblocking(int fd)
     else if (fifo && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0)
         out.given_fl = fl;
     /* A larger pipe takes a large message whole while the reader keeps up, so it need not wait
-     * in our memory (best effort: the system may refuse). */
+     * in our memory, and fewer wakes move the same bytes (best effort: the system may refuse). */
     if (fifo) {
         int size = fcntl(out.fd, F_GETPIPE_SZ);
-        if (size > 0 && size < OUTPUT_PIPE_SIZE &&
-            fcntl(out.fd, F_SETPIPE_SZ, OUTPUT_PIPE_SIZE) > 0)
-            size = fcntl(out.fd, F_GETPIPE_SZ);
-        out.pipe_size = size > 0 ? size : 0;
+        if (size > 0 && size < OUTPUT_PIPE_SIZE)
+            fcntl(out.fd, F_SETPIPE_SZ, OUTPUT_PIPE_SIZE);
     }
 }
 
@@ -145,45 +135,11 @@ size_t output_pending(void)
     return out.buf.len;
 }
 
-void output_wake(void)
-{
-    out.unread_ok = false;
-}
-
-/* The pipe still holds more than half its size that the reader has not read: a large message
- * now would not fit and would have to wait in our memory. Asked of the kernel once per loop
- * wake; what we write meanwhile is added (the reader can only have taken some: a safe guess). */
-static bool pipe_filling(void)
-{
-    if (out.pipe_size <= 0)
-        return false;
-    if (!out.unread_ok) {
-        int unread = 0;
-        out.unread = ioctl(out.fd, FIONREAD, &unread) == 0 ? unread : 0;
-        out.unread_ok = true;
-    }
-    return out.unread > out.pipe_size / 2;
-}
-
 bool output_over(void)
 {
-    if (out.err)
-        return false;
-    if (out.blocked && out.buf.len > 0)
-        return true;
-    if (out.buf.len == 0 && pipe_filling())
-        return true;
-    out.waits = 0;
-    return false;
-}
-
-int output_retry_ms(void)
-{
-    if (out.buf.len > 0 || out.err || !pipe_filling())
-        return -1;                                 /* POLLOUT (or nothing) will do */
-    int ms = 1 << (out.waits < 6 ? out.waits : 6); /* 1, 2, 4 ... 64 ms */
-    out.waits++;
-    return ms;
+    /* Only what stdout refused counts: a message that does not fit waits in memory, and the
+     * next one should not join it. POLLOUT says when stdout takes more. */
+    return out.err == 0 && out.blocked && out.buf.len > 0;
 }
 
 /* One write of iov without waiting. Returns bytes taken (0 when the fd is full) or -1 (out.err
@@ -198,11 +154,8 @@ static ssize_t write_some(const struct iovec *iov, int n)
         } else {
             w = writev(out.fd, iov, n);
         }
-        if (w >= 0) {
-            if (out.unread_ok)
-                out.unread = w < INT_MAX - out.unread ? out.unread + (int)w : INT_MAX;
+        if (w >= 0)
             return w;
-        }
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {

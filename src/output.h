@@ -37,9 +37,6 @@ void output_free(void);
 /* Give fd back the flags it had before output_init() (only those): for every way out, including
  * a signal handler about to _exit() (async-signal-safe). */
 void output_restore(void);
-/* Call once each time the loop wakes from poll(): what the pipe holds is asked again when next
- * needed (output_over() and output_retry_ms() ask the kernel at most once per wake). */
-void output_wake(void);
 /* For tests only: how a pipe or terminal is opened again (fd, open() flags; returns the new
  * descriptor or -1). By default through /proc/self/fd. */
 extern int (*output_reopen)(int fd, int flags);
@@ -49,14 +46,9 @@ int output_fd(void);
 /* Bytes formatted and not yet taken by stdout: poll for POLLOUT while this is not 0. */
 size_t output_pending(void);
 /* True while stdout refused some of what waits (any at all: a message that does not fit has to
- * wait in memory, and the next one should not join it), or while a pipe on stdout is more than
- * half full (a large message would not fit): stop reading the socket until it drains. Bytes only
- * batched, not yet offered to stdout, do not count. */
+ * wait in memory, and the next one should not join it): stop reading the socket until POLLOUT
+ * lets output_flush() empty it. Bytes only batched, not yet offered to stdout, do not count. */
 bool output_over(void);
-/* While output_over() with nothing of ours waiting (only the pipe is full), POLLOUT does not say
- * when the pipe has room again: check again after this many ms (1, 2, 4 ... 64 while it lasts).
- * -1 when POLLOUT will do. */
-int output_retry_ms(void);
 
 /* True when the message passes --match (plain, case-sensitive substring; always without it). */
 bool output_matches(const uint8_t *data, size_t len);
