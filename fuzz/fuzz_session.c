@@ -26,11 +26,11 @@
 
 struct model {
     struct session *s;
-    struct fz_log log;  /* callbacks and outcomes, compared between the two feeds */
-    struct fz_log want; /* frames but pongs that must be in the output: opcode, length, payload */
+    struct fz_log log;   /* callbacks and outcomes, compared between the two feeds */
+    struct fz_log want;  /* frames but pongs that must be in the output: opcode, length, payload */
     struct fz_log pings; /* payloads of the pings answered (on_ping): u64 length, payload */
     size_t npings;
-    struct buf wire;   /* output drained so far (byte-by-byte feed) */
+    struct buf wire; /* output drained so far (byte-by-byte feed) */
     bool drain;
     uint64_t max;
     bool ended;        /* on_close ran or the session failed: no more callbacks */
@@ -309,8 +309,8 @@ static void check_output(struct model *m)
                      "drained output: %zu pongs for %zu pings", npongs, m->npings);
     else
         FUZZ_REQUIRE(fz_subsequence_ends_same(&pongs, &m->pings),
-                     "pongs are not the pings in order ending with the last (%zu for %zu)",
-                     npongs, m->npings);
+                     "pongs are not the pings in order ending with the last (%zu for %zu)", npongs,
+                     m->npings);
     fz_log_free(&got);
     fz_log_free(&pongs);
 }

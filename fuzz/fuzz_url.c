@@ -7,7 +7,8 @@
  * the explanation is a static text, so it cannot hold the password: fuzz_cli checks the messages
  * built around it); a parsed URL is sane (resource starts with '/', port
  * set, no control bytes); url_display() never shows the password nor a query value and parses
- * back to the same scheme, host, port and (redacted) resource, and displaying that again gives the same text (stable).
+ * back to the same scheme, host, port and (redacted) resource, and displaying that again gives the
+ * same text (stable).
  */
 #include "fuzz.h"
 
