@@ -93,7 +93,7 @@ install: $(B)/wsc
 	install -m 644 completions/wsc.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/wsc.fish
 
 format:
-	clang-format -i src/*.c src/*.h tests/*.c tests/*.h
+	clang-format -i src/*.c src/*.h tests/*.c tests/*.h fuzz/*.c fuzz/*.h
 
 # Fuzzing (clang's libFuzzer with ASan + UBSan; Debian: clang libfuzzer-14-dev libclang-rt-14-dev).
 # The library is compiled again with clang and coverage instrumentation into build-fuzz/; each
