@@ -79,7 +79,7 @@ const struct cli_opt cli_options[] = {
      .help = "HTTP Basic authentication"},
     {.group = "Connection", .name = "connect-timeout", .arg = "SECS", OPT_SECS(connect_timeout),
      .def = "10", .flags = CLI_POSITIVE,
-     .help = "limit for TCP, TLS and WebSocket handshakes (default 10)"},
+     .help = "limit for the lookup, TCP, TLS and WebSocket handshakes (default 10)"},
     {.name = "cacert", .arg = "FILE", OPT_STRING(cacert),
      .help = "trust the CA certificates in this PEM file"},
     {.name = "insecure", .shortname = 'k', OPT_FLAG(insecure),
