@@ -11,13 +11,17 @@
  * - headers point into the head, names are non-empty, values have no blanks at either end.
  * Then the check against a fixed request answers 0 or an HS_ERR_* code with an explanation,
  * fails on any status but 101, and selects only a subprotocol that was offered.
- * (Kept small so it can move to the new HTTP head parser in src/http.h.)
+ * The same bytes also go, as a request head, to http_parse_request() (src/http.h, for a later
+ * server role), with the same prefix properties; and http_head_complete() must agree with itself
+ * whether it scans the input in one go or resumes at the cut, and with the parser (a head the
+ * parser found is complete).
  */
 #include "fuzz.h"
 
 #include <stdbool.h>
 
 #include "handshake.h"
+#include "http.h"
 
 static void check_head(const char *buf, int n, const struct handshake_response *r)
 {
@@ -76,6 +80,47 @@ static void check_reply(const struct handshake_response *r, bool offer_extension
     }
 }
 
+#define REQ_MAX_HEADERS 16
+
+/* The request parser: a head, need-more or an error, with the prefix properties above. */
+static void check_request(const char *buf, size_t size, size_t cut)
+{
+    struct http_header h[REQ_MAX_HEADERS], h2[REQ_MAX_HEADERS];
+    struct http_request r, r2;
+    int n = http_parse_request(buf, size, &r, h, REQ_MAX_HEADERS, 0);
+    FUZZ_REQUIRE(n == HTTP_NEED_MORE || n < -200 || (n > 0 && (size_t)n <= size),
+                 "request parse answered %d for %zu bytes", n, size);
+    int p = http_parse_request(buf, cut, &r2, h2, REQ_MAX_HEADERS, 0);
+    if (n > 0) {
+        FUZZ_REQUIRE(r.method_len > 0 && r.target_len > 0 && r.nheaders <= REQ_MAX_HEADERS,
+                     "request line");
+        FUZZ_REQUIRE(r.method >= buf && r.target + r.target_len <= buf + n, "request outside");
+        FUZZ_REQUIRE(http_parse_request(buf, (size_t)n, &r2, h2, REQ_MAX_HEADERS, 0) == n,
+                     "the request head alone parses differently");
+        FUZZ_REQUIRE(http_parse_request(buf, (size_t)n - 1, &r2, h2, REQ_MAX_HEADERS, 0) ==
+                         HTTP_NEED_MORE,
+                     "one byte short of the request head");
+        FUZZ_REQUIRE(cut >= (size_t)n || p == HTTP_NEED_MORE, "request prefix of %zu: %d", cut, p);
+    } else if (n == HTTP_NEED_MORE) {
+        FUZZ_REQUIRE(p == HTTP_NEED_MORE, "request prefix of %zu: %d, whole needs more", cut, p);
+    } else {
+        FUZZ_REQUIRE(p == HTTP_NEED_MORE || p == n, "request prefix %zu: %d, whole: %d", cut, p, n);
+    }
+}
+
+/* http_head_complete(): resuming at the cut answers as one scan does; a parsed head is complete. */
+static void check_complete(const char *buf, size_t size, size_t cut, int parsed)
+{
+    size_t once = 0, resumed = 0;
+    bool whole = http_head_complete(buf, size, &once);
+    bool first = http_head_complete(buf, cut, &resumed);
+    bool then = http_head_complete(buf, size, &resumed);
+    FUZZ_REQUIRE(once == size && resumed == size, "scanned offsets");
+    FUZZ_REQUIRE(then == whole || first, "resumed at %zu: %d, one scan: %d", cut, then, whole);
+    FUZZ_REQUIRE(!first || whole, "complete at %zu but not over all %zu", cut, size);
+    FUZZ_REQUIRE(parsed <= 0 || whole, "parsed a head of %d that is not complete", parsed);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint8_t cfg = fz_byte(&data, &size);
@@ -112,6 +157,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_REQUIRE(m == n, "error %d became %d with a blank line after it", n, m);
         free(more);
     }
+    check_request(buf, size, cut);
+    check_complete(buf, size, cut, n);
     free(r);
     free(r2);
     return 0;

@@ -96,6 +96,9 @@ write("http", [bytes([cfg]) + struct.pack(">H", cut) + s for cfg, cut, s in [
     (0, 5, b"HTTP/1.1 101 OK\r\nbad header line\r\n\r\n"),
     (0, 5, b"HTTP/1.1 101 OK\r\n: empty name\r\n\r\n"),
     (0, 3, b"SSH-2.0-OpenSSH\r\n"),
+    (0, 30, b"GET /chat?x=1 HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"),
+    (0, 8, b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"),
     (0, 9, b"HTTP/1.1 101 OK\r\nX: a\rb\r\n\r\n"),
     (0, 9, b"HTTP/1.1 1010 OK\r\n\r\n"),
     (0, 9, HS_OK + b"Sec-WebSocket-Protocol: chat, superchat\r\n\r\n"),
