@@ -122,7 +122,7 @@ $(FZ)/libwsc.a: $(FUZZ_LIB_OBJS)
 	ar rcs $@ $^
 
 $(FZ)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FZ)/libwsc.a
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Isrc -MMD -MP -o $@ $< $(FZ)/libwsc.a \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Isrc -Itests -MMD -MP -o $@ $< $(FZ)/libwsc.a \
 	    $(OPENSSL_LIBS) $(READLINE_LIBS) $(LIBS)
 
 # Each target for FUZZ_SECONDS from its committed seeds; new inputs go to $(FZ)/corpus/NAME
