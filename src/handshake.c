@@ -79,12 +79,12 @@ int handshake_header_allowed(const char *line, bool authorization_set, const cha
         why = &dummy;
     if (line == NULL) {
         *why = "expected \"Name: value\"";
-        return HS_ERR_MALFORMED;
+        return HS_ERR_HEADER_FORM;
     }
     for (const char *p = line; *p != '\0'; p++) {
         if (*p == '\r' || *p == '\n') {
             *why = "a header cannot contain a line break";
-            return HS_ERR_MALFORMED;
+            return HS_ERR_HEADER_FORM;
         }
     }
     size_t nlen = 0;
@@ -92,12 +92,12 @@ int handshake_header_allowed(const char *line, bool authorization_set, const cha
         nlen++;
     if (nlen == 0 || line[nlen] != ':') {
         *why = "expected \"Name: value\" (a name made of token characters, then ':')";
-        return HS_ERR_MALFORMED;
+        return HS_ERR_HEADER_FORM;
     }
     for (const char *p = line + nlen + 1; *p != '\0'; p++) {
         if (!http_is_field_char((unsigned char)*p)) {
             *why = "a header value cannot contain control characters";
-            return HS_ERR_MALFORMED;
+            return HS_ERR_HEADER_FORM;
         }
     }
     for (size_t i = 0; i < sizeof(hs_owned) / sizeof(hs_owned[0]); i++) {

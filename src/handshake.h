@@ -52,8 +52,7 @@ enum handshake_error {
     /* -1xx need more */
     HS_NEED_MORE = -101, /* parse: the head is incomplete; call again with more bytes */
     /* -2xx protocol: the server's reply is not a valid 101 */
-    HS_ERR_MALFORMED = -201,        /* parse: not HTTP/1.x, or a malformed status or header line
-                                     * (header_allowed: a -H line not of the form "Name: value") */
+    HS_ERR_MALFORMED = -201,        /* parse: not HTTP/1.x, or a malformed status or header line */
     HS_ERR_STATUS = -202,           /* check: status is not 101 */
     HS_ERR_UPGRADE = -203,          /* check: Upgrade is missing or not "websocket" */
     HS_ERR_CONNECTION = -204,       /* check: Connection lacks the "upgrade" token */
@@ -63,7 +62,8 @@ enum handshake_error {
     HS_ERR_TOO_MANY_HEADERS = -208, /* parse: more than HANDSHAKE_MAX_HEADERS header fields */
     HS_ERR_HEAD_TOO_LONG = -209,    /* parse: the head does not end within HANDSHAKE_MAX_HEAD */
     /* -3xx argument */
-    HS_ERR_HEADER = -301, /* header_allowed: a header the handshake owns */
+    HS_ERR_HEADER = -301,      /* header_allowed: a header the handshake owns */
+    HS_ERR_HEADER_FORM = -302, /* header_allowed: a -H line not of the form "Name: value" */
     /* -4xx resource */
     HS_ERR_NOMEM = -401,
     HS_ERR_RANDOM = -402, /* the random generator failed */
@@ -77,7 +77,7 @@ void handshake_accept_for(const char *key, char out[HANDSHAKE_ACCEPT_LEN + 1]);
 
 /*
  * Check one -H argument. Returns 0 when it is a well-formed "Name: value" that the user may set,
- * HS_ERR_MALFORMED when it is not of that form (or contains CR/LF), HS_ERR_HEADER when it names a
+ * HS_ERR_HEADER_FORM when it is not of that form (or contains CR/LF), HS_ERR_HEADER when it names a
  * header the handshake owns (Host, Upgrade, Connection, Sec-WebSocket-*; and Authorization when
  * authorization_set). *why gets a static explanation.
  */

@@ -47,6 +47,7 @@ static const struct errkind_row {
     ROW("handshake", HS_ERR_TOO_MANY_HEADERS, P),
     ROW("handshake", HS_ERR_HEAD_TOO_LONG, P),
     ROW("handshake", HS_ERR_HEADER, A),
+    ROW("handshake", HS_ERR_HEADER_FORM, A),
     ROW("handshake", HS_ERR_NOMEM, R),
     ROW("handshake", HS_ERR_RANDOM, R),
     ROW("transport", T_AGAIN, N),

@@ -102,20 +102,20 @@ static const struct {
     {"x!#$%&'*+-.^_`|~9: tchar name", false, 0},
     {"X-Utf8: caf\xc3\xa9", false, 0},
     /* malformed */
-    {"", false, HS_ERR_MALFORMED},
-    {"X-Foo", false, HS_ERR_MALFORMED},
-    {": value", false, HS_ERR_MALFORMED},
-    {"X-Foo : bar", false, HS_ERR_MALFORMED},
-    {" X-Foo: bar", false, HS_ERR_MALFORMED},
-    {"X Foo: bar", false, HS_ERR_MALFORMED},
-    {"X(Foo): bar", false, HS_ERR_MALFORMED},
-    {"X-Foo\x01: bar", false, HS_ERR_MALFORMED},
-    {"X-Foo: bar\r\nHost: evil", false, HS_ERR_MALFORMED},
-    {"X-Foo: bar\n", false, HS_ERR_MALFORMED},
-    {"X-Foo: bar\r", false, HS_ERR_MALFORMED},
-    {"X-Foo: b\x7f", false, HS_ERR_MALFORMED},
-    {"X-Foo: b\x1b[0m", false, HS_ERR_MALFORMED},
-    {"X-Foo\xc3\xa9: bar", false, HS_ERR_MALFORMED},
+    {"", false, HS_ERR_HEADER_FORM},
+    {"X-Foo", false, HS_ERR_HEADER_FORM},
+    {": value", false, HS_ERR_HEADER_FORM},
+    {"X-Foo : bar", false, HS_ERR_HEADER_FORM},
+    {" X-Foo: bar", false, HS_ERR_HEADER_FORM},
+    {"X Foo: bar", false, HS_ERR_HEADER_FORM},
+    {"X(Foo): bar", false, HS_ERR_HEADER_FORM},
+    {"X-Foo\x01: bar", false, HS_ERR_HEADER_FORM},
+    {"X-Foo: bar\r\nHost: evil", false, HS_ERR_HEADER_FORM},
+    {"X-Foo: bar\n", false, HS_ERR_HEADER_FORM},
+    {"X-Foo: bar\r", false, HS_ERR_HEADER_FORM},
+    {"X-Foo: b\x7f", false, HS_ERR_HEADER_FORM},
+    {"X-Foo: b\x1b[0m", false, HS_ERR_HEADER_FORM},
+    {"X-Foo\xc3\xa9: bar", false, HS_ERR_HEADER_FORM},
     /* owned by the handshake, any case */
     {"Host: evil", false, HS_ERR_HEADER},
     {"host: evil", false, HS_ERR_HEADER},
@@ -168,7 +168,7 @@ END_TEST
 START_TEST(header_allowed_null_line_is_malformed)
 {
     const char *why = NULL;
-    ck_assert_int_eq(handshake_header_allowed(NULL, false, &why), HS_ERR_MALFORMED);
+    ck_assert_int_eq(handshake_header_allowed(NULL, false, &why), HS_ERR_HEADER_FORM);
     ck_assert_int_eq(handshake_header_allowed("X-A: b", false, NULL), 0);
 }
 END_TEST
