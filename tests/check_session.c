@@ -294,6 +294,25 @@ START_TEST(utf8_truncated_code_point_at_message_end_fails_1007)
 }
 END_TEST
 
+/* Found by fuzz_session: the same truncated message fed whole (fast path) and split (reassembly
+ * path) must look the same to --log-comms: the failing frame is not shown as received. */
+START_TEST(utf8_truncated_at_end_logs_no_frame_however_fed)
+{
+    static const uint8_t in[] = {0x81, 0x03, 'a', 0xE2, 0x82};
+    for (size_t cut = 0; cut <= sizeof in; cut++) {
+        struct rec r;
+        struct session *s = mk(&r, 0, false);
+        int rc = session_feed(s, in, cut);
+        if (rc == SESSION_OK)
+            rc = session_feed(s, in + cut, sizeof in - cut);
+        ck_assert_int_eq(rc, SESSION_ERR_UTF8);
+        ck_assert_int_eq(r.nframes_in, 0);
+        ck_assert_int_eq(r.nmsg, 0);
+        done(&r);
+    }
+}
+END_TEST
+
 START_TEST(utf8_invalid_bytes_in_binary_message_accepted)
 {
     struct rec r;
@@ -418,6 +437,7 @@ static Suite *session_suite(void)
     tcase_add_test(tc, utf8_invalid_fails_in_first_slice_of_partial_frame);
     tcase_add_test(tc, utf8_code_point_split_across_fragments_ok);
     tcase_add_test(tc, utf8_truncated_code_point_at_message_end_fails_1007);
+    tcase_add_test(tc, utf8_truncated_at_end_logs_no_frame_however_fed);
     tcase_add_test(tc, utf8_invalid_bytes_in_binary_message_accepted);
     tcase_add_test(tc, max_size_exceeded_fails_1009_at_header_nothing_delivered);
     tcase_add_test(tc, max_size_cumulative_over_fragments_fails_at_second_header);
