@@ -56,10 +56,12 @@ expect_rc 0
 expect_err_contains "127.0.0.1"
 t_end
 
-t_begin "verbose: -v with a query keeps the full path in the request line"
-wsc_run -v -w 5 "$U/send?n=1"
+t_begin "verbose: -v shows the path and query names, query values redacted; the server gets them"
+wsc_run -v -w 5 "$U/send?n=2"
 expect_rc 0
-expect_err_contains "GET /send?n=1 HTTP/1.1"
+expect_err_contains "GET /send?n=[redacted] HTTP/1.1"
+expect_err_lacks "n=2"
+expect_out 'message 1\nmessage 2\n'
 t_end
 
 t_begin "quiet: -q prints nothing on stderr for a normal run"
