@@ -31,7 +31,7 @@ enum conn_state {
 
 /*
  * Why a connection ended. The detail text (conn_detail()) completes the message; the table in
- * conn.c gives each outcome its exit code and the words that come before the detail.
+ * conn_outcome.c gives each outcome its exit code and the words that come before the detail.
  */
 enum conn_outcome {
     CONN_OK_CLOSED = 0,    /* closing handshake done (1000), or closed by us: exit 0 */
