@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = cmd_parse(line, &c, &why);
     if (rc != 0) {
         FUZZ_REQUIRE(rc == -1 && why != NULL && *why != '\0', "error %d without explanation", rc);
-        FUZZ_REQUIRE(c.data.data == NULL, "decoded bytes left after an error");
+        FUZZ_REQUIRE(c.data.cap == 0 && c.data.len == 0, "decoded bytes left after an error");
         goto out;
     }
     FUZZ_REQUIRE(c.arg != NULL && strlen(c.arg) == c.arg_len, "arg_len");
