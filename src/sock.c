@@ -239,6 +239,17 @@ static int sock_connect(struct layer *l, short revents)
     return 1;
 }
 
+/* A recv()/send() result as the layer returns it: bytes, T_AGAIN, or T_ERR_RESET with why. */
+static long io_result(struct layer *l, ssize_t r)
+{
+    if (r >= 0)
+        return r;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return T_AGAIN;
+    layer_set_err(l, "%s", strerror(errno));
+    return T_ERR_RESET;
+}
+
 static long sock_read(struct layer *l, void *p, size_t n)
 {
     struct sock *s = (struct sock *)l;
@@ -247,12 +258,7 @@ static long sock_read(struct layer *l, void *p, size_t n)
     do
         r = recv(s->fd, p, n, 0);
     while (r < 0 && errno == EINTR);
-    if (r >= 0)
-        return r;
-    if (errno == EAGAIN || errno == EWOULDBLOCK)
-        return T_AGAIN;
-    layer_set_err(l, "%s", strerror(errno));
-    return T_ERR_RESET;
+    return io_result(l, r);
 }
 
 static long sock_write(struct layer *l, const void *p, size_t n)
@@ -263,12 +269,7 @@ static long sock_write(struct layer *l, const void *p, size_t n)
     do
         r = send(s->fd, p, n, MSG_NOSIGNAL);
     while (r < 0 && errno == EINTR);
-    if (r >= 0)
-        return r;
-    if (errno == EAGAIN || errno == EWOULDBLOCK)
-        return T_AGAIN;
-    layer_set_err(l, "%s", strerror(errno));
-    return T_ERR_RESET;
+    return io_result(l, r);
 }
 
 static bool sock_pending(const struct layer *l)
