@@ -19,7 +19,7 @@
 
 #include "cli.h"
 
-#define CLI_MAX_OPTIONS 64
+#define CLI_MAX_OPTIONS 128
 
 /* How a row's argument is parsed and stored at its offset in struct options. */
 enum cli_type {

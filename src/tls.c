@@ -450,7 +450,7 @@ static int ctx_init(struct tls *s, const char *cacert)
 }
 
 int tls_new(struct layer **out, struct layer_env *env, struct layer *below, const char *host,
-            const char *cacert, bool insecure)
+            const struct tls_settings *ts)
 {
     struct tls *s = calloc(1, sizeof *s);
     int r;
@@ -464,8 +464,8 @@ int tls_new(struct layer **out, struct layer_env *env, struct layer *below, cons
     s->base.ops = &tls_ops;
     s->base.env = env;
     s->base.below = below;
-    s->insecure = insecure;
-    if ((r = ctx_init(s, cacert)) < 0) {
+    s->insecure = ts->insecure;
+    if ((r = ctx_init(s, ts->cacert)) < 0) {
         tls_destroy(&s->base);
         return r;
     }

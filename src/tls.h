@@ -15,6 +15,13 @@
 
 #include "layer.h"
 
+/* What a TLS layer is asked to do. Pointers are borrowed for tls_new() only (it loads the
+ * files then). Only cacert and insecure exist today; the rest of curl's TLS options join here. */
+struct tls_settings {
+    const char *cacert; /* PEM file of trusted CAs instead of the system store, or NULL */
+    bool insecure;      /* skip certificate and host name verification */
+};
+
 /*
  * Make a TLS layer over below for host (copied; used for SNI and verification). Loads the CA
  * file now, so that configuration errors come before any traffic. Returns 0 with *out set, or
@@ -26,7 +33,7 @@
  * the text of the layer below when that one broke. The caller names the step.
  */
 int tls_new(struct layer **out, struct layer_env *env, struct layer *below, const char *host,
-            const char *cacert, bool insecure);
+            const struct tls_settings *ts);
 
 /* After the handshake: "TLSv1.3, TLS_AES_256_GCM_SHA384, subject CN=localhost, issuer CN=Test
  * CA"; "" before. Valid as long as the layer. */

@@ -115,7 +115,8 @@ static int build(struct transport *t)
     t->stack[t->n++] = l;
     /* A proxy layer goes here: t->stack[t->n++] = proxy_new(&t->env, top(t), ...). */
     if (t->tls) {
-        if ((r = tls_new(&l, &t->env, top(t), t->host, t->cacert, t->insecure)) < 0)
+        struct tls_settings ts = {.cacert = t->cacert, .insecure = t->insecure};
+        if ((r = tls_new(&l, &t->env, top(t), t->host, &ts)) < 0)
             return r;
         t->stack[t->n++] = t->tls_layer = l;
     }

@@ -277,7 +277,8 @@ START_TEST(tls_layer_runs_over_any_layer_below)
     sock = sock_new_tcp(&env, "127.0.0.1", port);
     ck_assert_ptr_nonnull(sock);
     c.base.below = sock;
-    ck_assert_int_eq(tls_new(&tls, &env, &c.base, "localhost", ca, false), 0);
+    struct tls_settings ts = {.cacert = ca};
+    ck_assert_int_eq(tls_new(&tls, &env, &c.base, "localhost", &ts), 0);
     ck_assert_int_eq(connect_layer(sock, sock, tls), 1);
     ck_assert_int_eq(connect_layer(tls, sock, tls), 1);
     ck_assert_msg(c.in > 100 && c.out > 100, "handshake bytes through the layer below: %ld/%ld",

@@ -1,0 +1,40 @@
+/*
+ * proxy - the proxy layer of the transport stack (layer.h): it sits on the socket (or on a TLS
+ * layer to an https:// proxy) and, in its connect step, asks the proxy for a tunnel to the
+ * server: HTTP CONNECT (RFC 9110 §9.3.6, Basic credentials per RFC 7617), SOCKS5 (RFC 1928,
+ * username/password per RFC 1929; socks5 resolves locally, socks5h lets the proxy resolve) or
+ * SOCKS4a. Once the tunnel is up, reads and writes pass straight through; TLS to the server runs
+ * inside it, end to end, against the server's name.
+ *
+ * Which proxy (if any) a URL uses is proxyenv.h's job; this file only speaks to one.
+ */
+#ifndef WSC_PROXY_H
+#define WSC_PROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "layer.h"
+
+enum proxy_type {
+    PROXY_NONE = 0,
+    PROXY_HTTP,    /* http://: CONNECT in clear text (default port 3128) */
+    PROXY_HTTPS,   /* https://: TLS to the proxy, then CONNECT inside it (default port 443) */
+    PROXY_SOCKS4A, /* socks4a://: the proxy resolves (default port 1080) */
+    PROXY_SOCKS5,  /* socks5://: we resolve, the proxy gets an address (default port 1080) */
+    PROXY_SOCKS5H, /* socks5h://: the proxy resolves (default port 1080) */
+};
+
+/* One proxy, as proxyenv.c chose it for one URL. Plain data: it may be copied. */
+struct proxy_spec {
+    enum proxy_type type;
+    char host[256]; /* name or address literal, without brackets */
+    uint16_t port;
+    bool has_auth;  /* user and pass below are set (either may be empty) */
+    char user[256]; /* percent-decoded; secret */
+    char pass[256]; /* percent-decoded; secret */
+    const char *cacert; /* https:// proxies: --proxy-cacert, or NULL for the system store */
+    bool insecure;      /* https:// proxies: --proxy-insecure */
+};
+
+#endif
