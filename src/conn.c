@@ -225,8 +225,9 @@ void conn_start(struct conn *c)
         .host = cfg->host,
         .port = cfg->port,
         .tls = cfg->tls,
-        .cacert = cfg->cacert,
-        .insecure = cfg->insecure,
+        .tls_opts = cfg->tls_opts,
+        .net = cfg->net,
+        .proxy = NULL, /* proxyenv.c's choice for this URL goes here */
         .log = transport_log,
         .ud = c,
     };

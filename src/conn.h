@@ -19,6 +19,9 @@
 
 #include "errkind.h"
 #include "frame.h" /* RFC 6455 constants: WS_OP_*, WS_CLOSE_*, WS_MAX_CONTROL_PAYLOAD */
+#include "proxyenv.h"
+#include "sock.h"
+#include "tls.h"
 
 enum conn_state {
     CONN_IDLE = 0,   /* not started, or ended and reported (conn_reset()) */
@@ -90,13 +93,14 @@ struct conn_config {
     size_t nsubprotocols;
     const char *const *headers; /* extra "Name: value" lines */
     size_t nheaders;
-    const char *origin;        /* NULL: no Origin header */
-    const char *authorization; /* whole Authorization value ("Bearer x"), or NULL */
-    const char *cacert;        /* PEM file of trusted CAs, or NULL for the system store */
-    bool insecure;             /* skip certificate and host name verification */
-    double connect_timeout;    /* seconds for connect + TLS + handshake reply, > 0 */
-    uint64_t max_message_size; /* 0 = unlimited */
-    bool log_comms;            /* log every frame (log_frame()) */
+    const char *origin;               /* NULL: no Origin header */
+    const char *authorization;        /* whole Authorization value ("Bearer x"), or NULL */
+    struct tls_settings tls_opts;     /* --cacert, --insecure and the other TLS options */
+    struct sock_settings net;         /* --unix-socket, -4/-6, --resolve, --connect-to */
+    const struct proxy_inputs *proxy; /* how to choose a proxy per URL; NULL: never a proxy */
+    double connect_timeout;           /* seconds for connect + TLS + handshake reply, > 0 */
+    uint64_t max_message_size;        /* 0 = unlimited */
+    bool log_comms;                   /* log every frame (log_frame()) */
 };
 
 struct conn_handlers {

@@ -20,8 +20,8 @@ void conn_options_config(const struct options *o, const char *authorization,
     cfg->nheaders = o->nheaders;
     cfg->origin = o->origin;
     cfg->authorization = authorization ? authorization : o->authorization;
-    cfg->cacert = o->cacert;
-    cfg->insecure = o->insecure;
+    cfg->tls_opts.cacert = o->cacert;
+    cfg->tls_opts.insecure = o->insecure;
     cfg->connect_timeout = o->connect_timeout;
     cfg->max_message_size = o->max_message_size;
     cfg->log_comms = o->log_comms;

@@ -30,9 +30,9 @@ struct proxy_spec {
     enum proxy_type type;
     char host[256]; /* name or address literal, without brackets */
     uint16_t port;
-    bool has_auth;  /* user and pass below are set (either may be empty) */
-    char user[256]; /* percent-decoded; secret */
-    char pass[256]; /* percent-decoded; secret */
+    bool has_auth;      /* user and pass below are set (either may be empty) */
+    char user[256];     /* percent-decoded; secret */
+    char pass[256];     /* percent-decoded; secret */
     const char *cacert; /* https:// proxies: --proxy-cacert, or NULL for the system store */
     bool insecure;      /* https:// proxies: --proxy-insecure */
 };

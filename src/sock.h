@@ -19,6 +19,18 @@
 
 #include "layer.h"
 
+/* Where and how the socket connects (curl's --unix-socket, -4/-6, --resolve, --connect-to).
+ * Borrowed strings. All zero: TCP to the host's addresses in the resolver's order. */
+struct sock_settings {
+    const char *unix_path;      /* --unix-socket / --abstract-unix-socket, or NULL for TCP */
+    bool abstract;              /* unix_path names an abstract socket (Linux) */
+    int family;                 /* 0 any, 4 (-4) or 6 (-6) */
+    const char *const *resolve; /* "HOST:PORT:ADDR[,ADDR]..." */
+    size_t nresolve;
+    const char *const *connect_to; /* "HOST:PORT:HOST2:PORT2" */
+    size_t nconnect_to;
+};
+
 /* A TCP layer for host (copied) and port; it starts resolving on its first connect step.
  * NULL when out of memory. */
 struct layer *sock_new_tcp(struct layer_env *env, const char *host, uint16_t port);

@@ -36,8 +36,9 @@ struct transport {
     char *host;
     uint16_t port;
     bool tls;
-    char *cacert;
-    bool insecure;
+    struct tls_settings tls_opts; /* borrowed strings */
+    struct sock_settings net;     /* borrowed strings */
+    struct proxy_spec proxy;      /* type PROXY_NONE: direct */
 
     enum transport_state state;
     int fail;  /* the sticky negative error once TS_FAILED */
@@ -72,12 +73,14 @@ struct transport *transport_new(const struct transport_config *cfg)
         return NULL;
     t->port = cfg->port;
     t->tls = cfg->tls;
-    t->insecure = cfg->insecure;
+    t->tls_opts = cfg->tls_opts;
+    t->net = cfg->net;
+    if (cfg->proxy)
+        t->proxy = *cfg->proxy;
     t->env.log = cfg->log;
     t->env.ud = cfg->ud;
     t->host = strdup(cfg->host ? cfg->host : "");
-    t->cacert = cfg->cacert ? strdup(cfg->cacert) : NULL;
-    if (!t->host || (cfg->cacert && !t->cacert)) {
+    if (!t->host) {
         transport_free(t);
         return NULL;
     }
@@ -94,7 +97,6 @@ void transport_free(struct transport *t)
         l->ops->destroy(l);
     }
     free(t->host);
-    free(t->cacert);
     free(t);
 }
 
@@ -115,8 +117,7 @@ static int build(struct transport *t)
     t->stack[t->n++] = l;
     /* A proxy layer goes here: t->stack[t->n++] = proxy_new(&t->env, top(t), ...). */
     if (t->tls) {
-        struct tls_settings ts = {.cacert = t->cacert, .insecure = t->insecure};
-        if ((r = tls_new(&l, &t->env, top(t), t->host, &ts)) < 0)
+        if ((r = tls_new(&l, &t->env, top(t), t->host, &t->tls_opts)) < 0)
             return r;
         t->stack[t->n++] = t->tls_layer = l;
     }

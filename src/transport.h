@@ -22,6 +22,9 @@
 #include <stdint.h>
 
 #include "errkind.h"
+#include "proxy.h"
+#include "sock.h"
+#include "tls.h"
 
 enum transport_log_level { TRANSPORT_LOG_INFO = 0, TRANSPORT_LOG_DEBUG = 1 };
 
@@ -29,8 +32,13 @@ struct transport_config {
     const char *host; /* name or address literal, without brackets */
     uint16_t port;
     bool tls;
-    const char *cacert; /* PEM file of trusted CAs instead of the system store, or NULL */
-    bool insecure;      /* skip certificate and host name verification */
+    /* TLS to the server (wss://). Borrowed: the strings must outlive transport_start(). */
+    struct tls_settings tls_opts;
+    /* Where the socket connects: unix socket, address family, --resolve, --connect-to.
+     * Borrowed: the strings must outlive the transport. */
+    struct sock_settings net;
+    /* The proxy to tunnel through, or NULL (or type PROXY_NONE) to connect directly. Copied. */
+    const struct proxy_spec *proxy;
     /* Optional: progress for -v ("resolved localhost to ::1, 127.0.0.1", "trying 127.0.0.1:80",
      * "TLSv1.3 ..."). One line, no newline. */
     void (*log)(void *ud, const char *line);

@@ -158,8 +158,8 @@ START_TEST(options_config_maps_every_field)
     ck_assert_str_eq(c.headers[0], "X-A: 1");
     ck_assert_str_eq(c.origin, "https://o.example");
     ck_assert_str_eq(c.authorization, "Bearer tok");
-    ck_assert_str_eq(c.cacert, "ca.pem");
-    ck_assert(c.insecure);
+    ck_assert_str_eq(c.tls_opts.cacert, "ca.pem");
+    ck_assert(c.tls_opts.insecure);
     ck_assert(c.connect_timeout == 3.0);
     ck_assert_uint_eq(c.max_message_size, 1000);
     ck_assert(c.log_comms);

@@ -45,8 +45,7 @@ UNUSED static struct transport *new_transport(const char *host, uint16_t port, b
         .host = host,
         .port = port,
         .tls = tls,
-        .cacert = cacert,
-        .insecure = insecure,
+        .tls_opts = {.cacert = cacert, .insecure = insecure},
         .log = log_line,
     };
     struct transport *t;
