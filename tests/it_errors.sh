@@ -38,6 +38,7 @@ expect_err_matches 'refused'
 t_end
 
 t_begin "errors: unknown host nonexistent.invalid -> 6"
+use_dns_shim # the name is unknown without asking a DNS server
 wsc_run -t 15 "ws://nonexistent.invalid/"
 expect_rc 6
 expect_err_contains nonexistent.invalid

@@ -35,6 +35,18 @@ _cleanup() {
 trap _cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
+# Build tests/dnsshim.c once and preload it into wsc and every server started after this, so
+# no name is ever sent to a real DNS server: names resolve only through WSC_TEST_HOSTS
+# ("name=addr[/addr],..."); others fail as unknown. Call it before starting servers.
+use_dns_shim() {
+	if [ ! -f "$TMP/dnsshim.so" ]; then
+		cc -shared -fPIC -O1 -o "$TMP/dnsshim.so" "$(dirname "${BASH_SOURCE[0]}")/dnsshim.c" -ldl ||
+			return 1
+	fi
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+	export LD_PRELOAD="$TMP/dnsshim.so${LD_PRELOAD:+:$LD_PRELOAD}"
+}
+
 free_port() {
 	"$PY" -c 'import socket
 s = socket.socket()
