@@ -40,6 +40,15 @@ struct options {
     double connect_timeout; /* seconds, > 0 */
     const char *cacert;
     bool insecure;
+    const char *capath;        /* hashed CA directory (openssl rehash) */
+    const char *cert;          /* client certificate: "FILE" or "FILE:PASSWORD" (a secret) */
+    const char *key;           /* its key when not in the cert file */
+    const char *pass;          /* pass phrase of the key (a secret) */
+    int tls_max;               /* index in "default|1.2|1.3": enum tls_version */
+    bool tlsv1_2, tlsv1_3;     /* lowest TLS version: 1.2 (the default) or 1.3 */
+    const char *ciphers;       /* TLS 1.2 cipher list */
+    const char *tls13_ciphers; /* TLS 1.3 cipher suites */
+    const char *pinned_pubkey; /* sha256//BASE64[;...] or a public key file */
     uint64_t max_message_size; /* 0 = unlimited */
     bool binary;               /* -b: stdin records are sent as binary */
     bool null_delim;           /* -0 */

@@ -206,6 +206,9 @@ static void transport_failed(struct conn *c, int err)
     case T_ERR_VERIFY:
         conn_finish(c, CONN_ERR_CERT, "%s", transport_error(c->t));
         break;
+    case T_ERR_PINNED:
+        conn_finish(c, CONN_ERR_PINNED, "%s", transport_error(c->t));
+        break;
     case T_ERR_CONFIG:
         conn_finish(c, CONN_ERR_TLS_CONFIG, "%s", transport_error(c->t));
         break;
@@ -508,8 +511,9 @@ static void read_input(struct conn *c)
         if (n < 0) {
             if (c->state == CONN_CLOSING)
                 conn_finish(c, c->outcome, NULL);
-            else
-                conn_finish(c, CONN_ERR_RESET, "%s", transport_error(c->t));
+            else /* T_ERR_TLS: a TLS 1.3 server refused our client certificate after the handshake */
+                conn_finish(c, n == T_ERR_TLS ? CONN_ERR_TLS : CONN_ERR_RESET, "%s",
+                            transport_error(c->t));
             return;
         }
         if (n == 0) {

@@ -44,6 +44,7 @@ enum conn_outcome {
     CONN_ERR_CONNECT,      /* no address accepted the TCP connection */
     CONN_ERR_TLS,          /* TLS handshake failed */
     CONN_ERR_CERT,         /* server certificate not verified */
+    CONN_ERR_PINNED,       /* the server's public key matches no --pinnedpubkey */
     CONN_ERR_TLS_CONFIG,   /* bad --cacert and the like: a usage error */
     CONN_ERR_TIMEOUT,      /* "after 5 s connecting (--connect-timeout)", --timeout */
     CONN_ERR_PING_TIMEOUT, /* keep-alive: no reply to a ping (the detail says it all) */

@@ -24,6 +24,7 @@ static const struct {
     [CONN_ERR_CONNECT] = {"err-connect", EXIT_CONNECT, "cannot connect", ':'},
     [CONN_ERR_TLS] = {"err-tls", EXIT_TLS, "TLS handshake failed", ':'},
     [CONN_ERR_CERT] = {"err-cert", EXIT_CERT, "server certificate not verified", ':'},
+    [CONN_ERR_PINNED] = {"err-pinned", EXIT_PINNED, "server public key not pinned", ':'},
     [CONN_ERR_TLS_CONFIG] = {"err-tls-config", EXIT_USAGE, "bad TLS configuration", ':'},
     [CONN_ERR_TIMEOUT] = {"err-timeout", EXIT_TIMEOUT, "timed out", ' '},
     [CONN_ERR_PING_TIMEOUT] = {"err-ping-timeout", EXIT_TIMEOUT, NULL, 0},

@@ -25,6 +25,7 @@ enum wsc_exit {
     EXIT_COUNT = 43,        /* the server closed before --count was met */
     EXIT_BROKEN = 56,       /* connection reset / I/O error */
     EXIT_CERT = 60,
+    EXIT_PINNED = 90, /* the server's public key is not the pinned one (--pinnedpubkey) */
 };
 
 #endif

@@ -8,69 +8,37 @@
  * - The SSL object reads and writes through a small BIO of ours that calls the layer below. That
  *   layer never raises SIGPIPE (send(MSG_NOSIGNAL)), and when it breaks its own error text is
  *   kept ("Connection reset by peer") instead of OpenSSL's rewording of errno.
+ * - An encrypted key never prompts: OpenSSL's default pass phrase callback would read the
+ *   terminal and hang a script. Ours hands over --pass or fails, and the error says so.
+ * - A server that wants a client certificate we do not have is noticed by the client
+ *   certificate callback (it runs only then), so its alert can be told as "use --cert".
  */
 #include "tls.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "tls_int.h"
 #include "transport.h"
 
-struct tls {
-    struct layer base;
-    char *host;
-    bool insecure;
-    SSL_CTX *ctx;
-    SSL *ssl;
-    BIO_METHOD *meth;
-    bool ready; /* handshake done */
-    bool shut;  /* shutdown done */
-    bool dead;  /* a fatal TLS error happened: no close_notify any more */
-    bool below_eof;
-    int below_err;      /* the error the layer below returned through the BIO, or 0 */
-    short hs_events;    /* what the handshake waits for */
-    short read_events;  /* what SSL_read waits for after WANT_* (0 if nothing) */
-    short write_events; /* same for SSL_write */
-    char info[512];
-};
-
-/* The reason of the oldest queued OpenSSL error (then clears the queue), or NULL; *code gets
- * its reason code (0 if none). */
-static const char *ossl_reason(char *buf, size_t n, int *code)
-{
-    unsigned long e = ERR_get_error();
-    const char *r;
-
-    ERR_clear_error();
-    *code = 0;
-    if (e == 0)
-        return NULL;
-    *code = ERR_GET_REASON(e);
-#ifdef ERR_SYSTEM_ERROR
-    /* OpenSSL 3 keeps errno values as "system library" errors without a reason text. */
-    if (ERR_SYSTEM_ERROR(e)) {
-        *code = 0;
-        return strerror(ERR_GET_REASON(e));
-    }
-#endif
-    r = ERR_reason_error_string(e);
-    if (r)
-        return r;
-    ERR_error_string_n(e, buf, n);
-    return buf;
-}
 
 static bool is_ip_literal(const char *host)
 {
@@ -78,6 +46,76 @@ static bool is_ip_literal(const char *host)
 
     /* A ':' can only be an IPv6 literal (possibly with a %zone that inet_pton rejects). */
     return inet_pton(AF_INET, host, a) == 1 || strchr(host, ':') != NULL;
+}
+
+/* A fatal alert from the server (reason code SSL_AD_REASON_OFFSET + alert) put in words, with
+ * what to do when it is about our client certificate. False if code is no alert. */
+static bool alert_text(const struct tls *s, int code, char *out, size_t n)
+{
+    int a = code - SSL_AD_REASON_OFFSET;
+    const char *desc;
+
+    if (a < 0 || a > 255)
+        return false;
+    /* OpenSSL 3.0 has no words for TLS 1.3's alert 116 (RFC 8446 §6.2) */
+    desc = a == 116 ? "certificate required" : SSL_alert_desc_string_long(a);
+    if (s->cert_asked && !s->has_cert)
+        snprintf(out, n, "the server requires a client certificate (alert %d %s): use --cert", a,
+                 desc);
+    else if (s->has_cert && (a == 42 || a == 43 || a == 44 || a == 45 || a == 46 || a == 48 ||
+                             a == 49 || a == 116))
+        snprintf(out, n, "the server refused our client certificate (alert %d %s)", a, desc);
+    else
+        snprintf(out, n, "the server sent alert %d %s", a, desc);
+    return true;
+}
+
+/* The server asked for a client certificate, and before any application data the connection
+ * ended (how: "connection closed", "Connection reset by peer"): say it was about the
+ * certificate (some servers send no alert first). False, and nothing set, otherwise. */
+static bool cert_refused(const struct tls *s, const char *how)
+{
+    char h[200];
+
+    if (!s->cert_asked || s->got_data)
+        return false;
+    snprintf(h, sizeof h, "%s", how);
+    if (!s->has_cert)
+        layer_set_err(&s->base,
+                      "the server requires a client certificate (it asked for one, then: %s): "
+                      "use --cert",
+                      h);
+    else
+        layer_set_err(&s->base,
+                      "the server asked for a client certificate, then: %s (was ours refused?)", h);
+    return true;
+}
+
+/* "2027-01-01 12:00:00 UTC", or "?" */
+static const char *asn1_date(const ASN1_TIME *t, char *out, size_t n)
+{
+    struct tm tm;
+
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1 || strftime(out, n, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        snprintf(out, n, "?");
+    return out;
+}
+
+/* One X509 name in RFC 2253 form into out. */
+static const char *name_text(const X509_NAME *name, char *out, size_t n)
+{
+    BIO *m = BIO_new(BIO_s_mem());
+    int k = 0;
+
+    if (m) {
+        X509_NAME_print_ex(m, name, 0, XN_FLAG_RFC2253);
+        k = BIO_read(m, out, (int)n - 1);
+        BIO_free(m);
+    }
+    out[k > 0 ? k : 0] = '\0';
+    if (k <= 0)
+        snprintf(out, n, "(none)");
+    return out;
 }
 
 /* ---- the BIO: reads and writes go to the layer below ---- */
@@ -147,29 +185,46 @@ static int bio_create(BIO *b)
 static void describe_peer(struct tls *s)
 {
     X509 *cert = SSL_get0_peer_certificate(s->ssl);
-    char subj[200] = "(none)", iss[200] = "(none)";
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(s->ssl); /* the leaf first, as sent */
+    char subj[200] = "(none)", iss[200] = "(none)", date[40];
 
     if (cert) {
-        BIO *m = BIO_new(BIO_s_mem());
-        if (m) {
-            int n;
-            X509_NAME_print_ex(m, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
-            n = BIO_read(m, subj, sizeof subj - 1);
-            subj[n > 0 ? n : 0] = '\0';
-            (void)BIO_reset(m);
-            X509_NAME_print_ex(m, X509_get_issuer_name(cert), 0, XN_FLAG_RFC2253);
-            n = BIO_read(m, iss, sizeof iss - 1);
-            iss[n > 0 ? n : 0] = '\0';
-            BIO_free(m);
-        }
+        name_text(X509_get_subject_name(cert), subj, sizeof subj);
+        name_text(X509_get_issuer_name(cert), iss, sizeof iss);
     }
     snprintf(s->info, sizeof s->info, "%s, %s, subject %s, issuer %s", SSL_get_version(s->ssl),
              SSL_get_cipher_name(s->ssl), subj, iss);
     layer_log(&s->base, "%s", s->info);
+    for (int i = 0; chain && i < sk_X509_num(chain); i++) {
+        X509 *c = sk_X509_value(chain, i);
+        layer_log(&s->base, "certificate %d: subject %s, issuer %s, expires %s", i,
+                  name_text(X509_get_subject_name(c), subj, sizeof subj),
+                  name_text(X509_get_issuer_name(c), iss, sizeof iss),
+                  asn1_date(X509_get0_notAfter(c), date, sizeof date));
+    }
     if (s->insecure)
         layer_log(&s->base, "server certificate not verified (insecure)");
     else
         layer_log(&s->base, "server certificate verified for '%s'", s->host);
+}
+
+/* Verification failed with vr: the text, with the date when a certificate has expired. */
+static void verify_failed(struct tls *s, long vr)
+{
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(s->ssl);
+    char subj[200], date[40];
+
+    for (int i = 0; vr == X509_V_ERR_CERT_HAS_EXPIRED && chain && i < sk_X509_num(chain); i++) {
+        X509 *c = sk_X509_value(chain, i);
+        if (X509_cmp_current_time(X509_get0_notAfter(c)) < 0) {
+            layer_set_err(&s->base, "certificate verify failed: %s (%s, notAfter %s)",
+                          X509_verify_cert_error_string(vr),
+                          name_text(X509_get_subject_name(c), subj, sizeof subj),
+                          asn1_date(X509_get0_notAfter(c), date, sizeof date));
+            return;
+        }
+    }
+    layer_set_err(&s->base, "certificate verify failed: %s", X509_verify_cert_error_string(vr));
 }
 
 /* Make the SSL object on the first connect step. */
@@ -188,6 +243,7 @@ static int setup(struct tls *s)
         return T_ERR_NOMEM;
     }
     BIO_set_data(b, s);
+    SSL_set_app_data(s->ssl, s);
     SSL_set_bio(s->ssl, b, b); /* the SSL owns the BIO now */
     SSL_set_connect_state(s->ssl);
 
@@ -234,6 +290,11 @@ static int tls_connect(struct layer *l, short revents)
     r = SSL_connect(s->ssl);
     if (r == 1) {
         s->hs_events = 0;
+        if ((r = tls_check_pins(s)) < 0) {
+            s->dead = true;
+            layer_log(l, "%s", l->env->err);
+            return r;
+        }
         s->ready = true;
         describe_peer(s);
         return 1;
@@ -248,19 +309,22 @@ static int tls_connect(struct layer *l, short revents)
     vr = SSL_get_verify_result(s->ssl);
     if (!s->insecure && vr != X509_V_OK) {
         ERR_clear_error();
-        layer_set_err(l, "certificate verify failed: %s", X509_verify_cert_error_string(vr));
+        verify_failed(s, vr);
         layer_log(l, "%s", l->env->err);
         return T_ERR_VERIFY;
     }
-    why = ossl_reason(eb, sizeof eb, &code);
+    why = tls_ossl_reason(eb, sizeof eb, &code);
     if (s->below_err) {
         /* the layer below broke and has said why in env->err */
+        cert_refused(s, l->env->err);
+    } else if (why && alert_text(s, code, eb, sizeof eb)) {
+        layer_set_err(l, "%s", eb);
     } else if (why && code == SSL_R_WRONG_VERSION_NUMBER) {
         /* The bytes that came back are no TLS record: most often an HTTP reply. */
         layer_set_err(l, "%s (is this a plain ws:// port?)", why);
     } else if (why) {
         layer_set_err(l, "%s", why);
-    } else {
+    } else if (!cert_refused(s, "connection closed")) {
         layer_set_err(l, "connection closed");
     }
     layer_log(l, "TLS handshake failed: %s", l->env->err);
@@ -290,7 +354,7 @@ static long io_error(struct tls *s, int r, short *events)
         ERR_clear_error();
         return 0;
     case SSL_ERROR_SYSCALL:
-        why = ossl_reason(eb, sizeof eb, &code);
+        why = tls_ossl_reason(eb, sizeof eb, &code);
         if (s->below_err) {
             s->dead = true;
             return T_ERR_RESET; /* the text is the layer below's */
@@ -304,7 +368,13 @@ static long io_error(struct tls *s, int r, short *events)
         return T_ERR_RESET;
     default:
         s->dead = true;
-        why = ossl_reason(eb, sizeof eb, &code);
+        why = tls_ossl_reason(eb, sizeof eb, &code);
+        if (why && !s->got_data && alert_text(s, code, eb, sizeof eb)) {
+            /* TLS 1.3: the server's verdict on our certificate comes after our handshake */
+            layer_set_err(&s->base, "%s", eb);
+            layer_log(&s->base, "TLS handshake failed: %s", eb);
+            return T_ERR_TLS;
+        }
         layer_set_err(&s->base, "TLS error: %s", why ? why : "unknown");
         return T_ERR_RESET;
     }
@@ -313,16 +383,25 @@ static long io_error(struct tls *s, int r, short *events)
 static long tls_read(struct layer *l, void *p, size_t n)
 {
     struct tls *s = (struct tls *)l;
+    long r;
     int k;
 
     ERR_clear_error();
     errno = 0;
     k = SSL_read(s->ssl, p, n > INT_MAX ? INT_MAX : (int)n);
+
     if (k > 0) {
         s->read_events = 0;
+        s->got_data = true;
         return k;
     }
-    return io_error(s, k, &s->read_events);
+    r = io_error(s, k, &s->read_events);
+    if ((r == 0 || r == T_ERR_RESET) && cert_refused(s, r == 0 ? "connection closed" : l->env->err)) {
+        s->dead = true;
+        layer_log(l, "TLS handshake failed: %s", l->env->err);
+        return T_ERR_TLS;
+    }
+    return r;
 }
 
 static long tls_write(struct layer *l, const void *p, size_t n)
@@ -397,6 +476,8 @@ static void tls_destroy(struct layer *l)
     SSL_CTX_free(s->ctx);
     BIO_meth_free(s->meth);
     ERR_clear_error();
+    if (s->keylog_fd >= 0)
+        close(s->keylog_fd);
     free(s->host);
     free(s);
 }
@@ -413,40 +494,18 @@ static const struct layer_ops tls_ops = {
     .destroy = tls_destroy,
 };
 
-static int ctx_init(struct tls *s, const char *cacert)
+static int ctx_init(struct tls *s, const struct tls_settings *ts)
 {
-    char eb[256];
-    const char *why;
-    int code;
-
-    s->ctx = SSL_CTX_new(TLS_client_method());
     /* A fixed type, not BIO_get_new_index(): that index space is small and never recycled. */
     s->meth = BIO_meth_new(BIO_TYPE_SOURCE_SINK | 0x7e, "wsc layer below");
-    if (!s->ctx || !s->meth || !BIO_meth_set_read(s->meth, bio_read) ||
+    if (!s->meth || !BIO_meth_set_read(s->meth, bio_read) ||
         !BIO_meth_set_write(s->meth, bio_write) || !BIO_meth_set_ctrl(s->meth, bio_ctrl) ||
         !BIO_meth_set_create(s->meth, bio_create)) {
         ERR_clear_error();
         layer_set_err(&s->base, "out of memory");
         return T_ERR_NOMEM;
     }
-    SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION);
-    SSL_CTX_set_mode(s->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
-    SSL_CTX_set_options(s->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
-#endif
-    if (cacert) {
-        if (SSL_CTX_load_verify_locations(s->ctx, cacert, NULL) != 1) {
-            why = ossl_reason(eb, sizeof eb, &code);
-            layer_set_err(&s->base, "cannot load CA certificates from '%s': %s", cacert,
-                          why ? why : "no certificates found");
-            return T_ERR_CONFIG;
-        }
-    } else if (SSL_CTX_set_default_verify_paths(s->ctx) != 1) {
-        /* Not fatal by itself: verification will fail with a clear reason if it matters. */
-        ERR_clear_error();
-    }
-    SSL_CTX_set_verify(s->ctx, s->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
-    return 0;
+    return tls_ctx_init(s, ts);
 }
 
 int tls_new(struct layer **out, struct layer_env *env, struct layer *below, const char *host,
@@ -465,7 +524,9 @@ int tls_new(struct layer **out, struct layer_env *env, struct layer *below, cons
     s->base.env = env;
     s->base.below = below;
     s->insecure = ts->insecure;
-    if ((r = ctx_init(s, ts->cacert)) < 0) {
+    s->keylog_fd = -1;
+    if ((r = ctx_init(s, ts)) < 0) {
+        s->npins = 0;
         tls_destroy(&s->base);
         return r;
     }

@@ -54,6 +54,7 @@ enum transport_error {
     T_ERR_TLS = -203,     /* TLS handshake failed (exit 35) */
     T_ERR_VERIFY = -204,  /* certificate verification failed (exit 60) */
     T_ERR_RESET = -205,   /* the connection broke: reset, or I/O error (exit 56) */
+    T_ERR_PINNED = -210,  /* the server's public key matches no --pinnedpubkey (exit 90) */
     /* -3xx argument */
     T_ERR_CONFIG = -301, /* e.g. --cacert cannot be read (exit 2 is for the caller to decide) */
     /* -4xx resource */
