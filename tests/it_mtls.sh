@@ -197,3 +197,205 @@ CONF
 	expect_err_contains "400"
 	t_end
 fi
+
+# --- SSLKEYLOGFILE ----------------------------------------------------------------------------
+
+t_begin "tls: SSLKEYLOGFILE gets NSS key log lines (TLS 1.3), mode 0600"
+rm -f "$TMP/keys.log"
+SSLKEYLOGFILE=$TMP/keys.log wsc_run --cacert "$C/ca.pem" --count 1 "wss://localhost:$GOOD/echo" \
+	< <(printf 'k\n')
+expect_rc 0
+expect_out 'k\n'
+expect_that 'grep -qE "^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]{64} [0-9a-f]{64,}$" "$TMP/keys.log"' \
+	"no CLIENT_HANDSHAKE_TRAFFIC_SECRET line: $(_show "$(head -c 300 "$TMP/keys.log" 2>/dev/null)")"
+expect_that '! grep -vqE "^[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]+$" "$TMP/keys.log"' \
+	"a line not in NSS format: $(_show "$(head -c 300 "$TMP/keys.log")")"
+expect_that '[ "$(stat -c %a "$TMP/keys.log")" = 600 ]' "mode $(stat -c %a "$TMP/keys.log")"
+t_end
+
+t_begin "tls: SSLKEYLOGFILE appends; TLS 1.2 writes CLIENT_RANDOM"
+SSLKEYLOGFILE=$TMP/keys.log wsc_run --tls-max 1.2 --cacert "$C/ca.pem" --count 1 \
+	"wss://localhost:$GOOD/echo" < <(printf 'k\n')
+expect_rc 0
+expect_that 'grep -qE "^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$" "$TMP/keys.log"' \
+	"no CLIENT_RANDOM line: $(_show "$(cat "$TMP/keys.log")")"
+expect_that 'grep -q "^CLIENT_HANDSHAKE_TRAFFIC_SECRET" "$TMP/keys.log"' "earlier lines lost"
+t_end
+
+t_begin "tls: SSLKEYLOGFILE that cannot be opened: a warning, the connection works"
+SSLKEYLOGFILE=$TMP/no/such/dir/keys.log wsc_run --cacert "$C/ca.pem" --count 1 \
+	"wss://localhost:$GOOD/echo" < <(printf 'w\n')
+expect_rc 0
+expect_out 'w\n'
+expect_err_contains "warning: cannot open SSLKEYLOGFILE '$TMP/no/such/dir/keys.log'"
+t_end
+
+# --- versions and ciphers ---------------------------------------------------------------------
+
+t_begin "tls: default is TLS 1.3; --tls-max 1.2 -> -v shows TLSv1.2"
+wsc_run -v --cacert "$C/ca.pem" --count 1 "wss://localhost:$GOOD/echo" < <(printf 'a\n')
+expect_rc 0
+expect_err_contains "TLSv1.3, "
+wsc_run -v --tls-max 1.2 --cacert "$C/ca.pem" --count 1 "wss://localhost:$GOOD/echo" < <(printf 'b\n')
+expect_rc 0
+expect_out 'b\n'
+expect_err_contains "TLSv1.2, "
+t_end
+
+# openssl s_server sends its alert (Python's asyncio server closes without one); its stdin is
+# kept open, or it quits at EOF.
+S12=$(free_port)
+exec {S12IN}< <(exec sleep 60 </dev/null >/dev/null 2>&1)
+_PIDS+=($!)
+openssl s_server -quiet -accept "127.0.0.1:$S12" -cert "$C/server.pem" -key "$C/server.key" \
+	-tls1_2 <&"$S12IN" >"$TMP/s_server.log" 2>&1 &
+_PIDS+=($!)
+exec {S12IN}<&-
+for ((i = 0; i < 100; i++)); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$S12") 2>/dev/null && break
+	sleep 0.05
+done
+t_begin "tls: --tlsv1.3 against a TLS-1.2-only server -> 35 with OpenSSL's reason"
+wsc_run --tlsv1.3 --cacert "$C/ca.pem" --count 1 "wss://localhost:$S12/echo" < <(printf 'x\n')
+expect_rc 35
+expect_err_matches "TLS handshake failed: .*(protocol version|unsupported protocol)"
+t_end
+
+t_begin "tls: --tlsv1.2 against a TLS-1.2-only server works"
+wsc_run --tlsv1.2 --cacert "$C/ca.pem" --count 1 "wss://localhost:$T12/echo" < <(printf 'ok\n')
+expect_rc 0
+expect_out 'ok\n'
+t_end
+
+t_begin "tls: bad version values -> 2"
+for bad in "--tls-max 1.1" "--tls-max 4" "--tls-max=" "--tlsv1.3 --tls-max 1.2"; do
+	# shellcheck disable=SC2086
+	wsc_run $bad --cacert "$C/ca.pem" "wss://localhost:$GOOD/echo" </dev/null
+	expect_that '[ "$RC" = 2 ]' "$bad: exit $RC: $(_show "$(cat "$ERR")")"
+done
+t_end
+
+t_begin "tls: --ciphers picks the TLS 1.2 cipher shown by -v"
+for c in ECDHE-ECDSA-CHACHA20-POLY1305 ECDHE-ECDSA-AES128-GCM-SHA256; do
+	wsc_run -v --tls-max 1.2 --ciphers "$c" --cacert "$C/ca.pem" --count 1 \
+		"wss://localhost:$GOOD/echo" < <(printf 'c\n')
+	expect_rc 0
+	expect_err_contains "TLSv1.2, $c, "
+done
+t_end
+
+t_begin "tls: --tls13-ciphers picks the TLS 1.3 suite shown by -v"
+wsc_run -v --tls13-ciphers TLS_CHACHA20_POLY1305_SHA256 --cacert "$C/ca.pem" --count 1 \
+	"wss://localhost:$GOOD/echo" < <(printf 'c\n')
+expect_rc 0
+expect_err_contains "TLSv1.3, TLS_CHACHA20_POLY1305_SHA256, "
+t_end
+
+t_begin "tls: unknown cipher names -> 2"
+wsc_run --ciphers NO-SUCH-CIPHER "wss://localhost:$GOOD/echo" </dev/null
+expect_rc 2
+expect_err_contains "--ciphers 'NO-SUCH-CIPHER'"
+wsc_run --tls13-ciphers NO_SUCH_SUITE "wss://localhost:$GOOD/echo" </dev/null
+expect_rc 2
+expect_err_contains "--tls13-ciphers 'NO_SUCH_SUITE'"
+t_end
+
+# --- --capath ---------------------------------------------------------------------------------
+
+mkdir -p "$TMP/capath" "$TMP/capath-empty"
+cp "$C/ca.pem" "$TMP/capath/"
+openssl rehash "$TMP/capath" 2>/dev/null || c_rehash "$TMP/capath" >/dev/null 2>&1
+
+t_begin "tls: --capath with the test CA hashed -> verified"
+wsc_run --capath "$TMP/capath" --count 1 "wss://localhost:$GOOD/echo" < <(printf 'cap\n')
+expect_rc 0
+expect_out 'cap\n'
+t_end
+
+t_begin "tls: --capath with the wrong CA, --cacert with the right one -> verified (both used)"
+mkdir -p "$TMP/capath-other"
+cp "$C/other-ca.pem" "$TMP/capath-other/"
+openssl rehash "$TMP/capath-other" 2>/dev/null
+wsc_run --capath "$TMP/capath-other" --cacert "$C/ca.pem" --count 1 "wss://localhost:$GOOD/echo" \
+	< <(printf 'both\n')
+expect_rc 0
+expect_out 'both\n'
+t_end
+
+t_begin "tls: --capath without the CA -> 60; not a directory -> 2"
+wsc_run --capath "$TMP/capath-empty" --count 1 "wss://localhost:$GOOD/echo" < <(printf 'x\n')
+expect_rc 60
+wsc_run --capath "$C/ca.pem" --count 1 "wss://localhost:$GOOD/echo" </dev/null
+expect_rc 2
+expect_err_contains "--capath '$C/ca.pem' is not a directory"
+t_end
+
+# --- --pinnedpubkey ---------------------------------------------------------------------------
+
+PIN=$(pin_of "$C/server.pem")
+OTHER=$(pin_of "$C/wrong.pem")
+
+t_begin "tls: --pinnedpubkey with the server's key -> OK (also with -k, and in a list)"
+wsc_run --cacert "$C/ca.pem" --pinnedpubkey "sha256//$PIN" --count 1 "wss://localhost:$GOOD/echo" \
+	< <(printf 'p1\n')
+expect_rc 0
+expect_out 'p1\n'
+wsc_run -k --pinnedpubkey "sha256//$OTHER;sha256//$PIN" --count 1 "wss://localhost:$GOOD/echo" \
+	< <(printf 'p2\n')
+expect_rc 0
+expect_out 'p2\n'
+t_end
+
+t_begin "tls: --pinnedpubkey with another key -> 90 (also with -k)"
+wsc_run --cacert "$C/ca.pem" --pinnedpubkey "sha256//$OTHER" --count 1 \
+	"wss://localhost:$GOOD/echo" < <(printf 'x\n')
+expect_rc 90
+expect_err_contains "wsc: server public key not pinned: the server's key sha256//$PIN matches no --pinnedpubkey"
+expect_out ''
+wsc_run -k --pinnedpubkey "sha256//$OTHER" --count 1 "wss://localhost:$GOOD/echo" < <(printf 'x\n')
+expect_rc 90
+t_end
+
+t_begin "tls: --pinnedpubkey FILE (PEM and DER public keys)"
+openssl x509 -in "$C/server.pem" -pubkey -noout >"$TMP/pub.pem"
+openssl pkey -pubin -in "$TMP/pub.pem" -outform der -out "$TMP/pub.der"
+openssl x509 -in "$C/wrong.pem" -pubkey -noout >"$TMP/wrongpub.pem"
+wsc_run --cacert "$C/ca.pem" --pinnedpubkey "$TMP/pub.pem" --count 1 "wss://localhost:$GOOD/echo" \
+	< <(printf 'pem\n')
+expect_rc 0
+wsc_run --cacert "$C/ca.pem" --pinnedpubkey "$TMP/pub.der" --count 1 "wss://localhost:$GOOD/echo" \
+	< <(printf 'der\n')
+expect_rc 0
+wsc_run --cacert "$C/ca.pem" --pinnedpubkey "$TMP/wrongpub.pem" --count 1 \
+	"wss://localhost:$GOOD/echo" < <(printf 'x\n')
+expect_rc 90
+t_end
+
+t_begin "tls: malformed --pinnedpubkey -> 2"
+for bad in "sha256//tooshort" "sha1//$PIN" "sha256//$PIN;" "$TMP/none.pem"; do
+	wsc_run --pinnedpubkey "$bad" "wss://localhost:$GOOD/echo" </dev/null
+	expect_that '[ "$RC" = 2 ] && grep -q -- "--pinnedpubkey" "$ERR"' \
+		"$bad: exit $RC: $(_show "$(cat "$ERR")")"
+done
+t_end
+
+# --- certificates in -v, expiry ---------------------------------------------------------------
+
+t_begin "tls: -v lists the chain the server sent with each expiry date"
+wsc_run -v --cacert "$C/ca.pem" --count 1 "wss://localhost:$GOOD/echo" < <(printf 'v\n')
+expect_rc 0
+expect_err_contains "certificate 0: subject CN=localhost, issuer CN=wsc test CA, expires $(enddate "$C/server.pem") "
+t_end
+
+t_begin "tls: expired server certificate -> 60 saying expired, with its notAfter date"
+wsc_run --cacert "$C/ca.pem" --count 1 "wss://localhost:$EXPIRED/echo" < <(printf 'x\n')
+expect_rc 60
+expect_err_contains "certificate has expired (CN=localhost, notAfter $(enddate "$C/expired.pem") "
+expect_out ''
+t_end
+
+t_begin "tls: expired server certificate with -k -> connects"
+wsc_run -k --count 1 "wss://localhost:$EXPIRED/echo" < <(printf 'k\n')
+expect_rc 0
+expect_out 'k\n'
+t_end
