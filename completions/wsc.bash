@@ -25,6 +25,16 @@ _wsc_options()
 -   --connect-timeout     arg
 -   --cacert              file
 -k  --insecure            -
+-   --capath              file
+-   --cert                file
+-   --key                 file
+-   --pass                arg
+-   --tls-max             words:default 1.2 1.3
+-   --tlsv1.2             -
+-   --tlsv1.3             -
+-   --ciphers             arg
+-   --tls13-ciphers       arg
+-   --pinnedpubkey        arg
 -   --max-message-size    arg
 -   --ping-interval       arg
 -   --no-keepalive        -

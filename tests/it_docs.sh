@@ -51,7 +51,7 @@ skip() { echo "ok - $1 # SKIP $2"; }
 
 # "--name" tokens of stdin that are not part of a longer word.
 long_tokens() {
-    grep -oE -- '(^|[^A-Za-z0-9_-])--[a-z][a-z0-9-]*' | sed -E 's/^[^-]+//' | sort -u
+    grep -oE -- '(^|[^A-Za-z0-9_-])--[a-z][a-z0-9-]*(\.[0-9]+)?' | sed -E 's/^[^-]+//' | sort -u
 }
 
 # Lines of a shell file without its comment lines.
@@ -67,20 +67,20 @@ man_entry_longs() { man_text | grep -E '^\.It (Fl |--)' | long_tokens; }
 
 # "-x --long" pairs: from --help ("-x, --long" or "-x ARG, --long"), then from each document.
 help_pairs() {
-    grep -oE -- '(^|[[:space:]])-[A-Za-z0-9]( [^ ,]+)?, +--[a-z][a-z0-9-]*' "$tmp/help" |
-        sed -E 's/^[[:space:]]*(-[A-Za-z0-9]).*(--[a-z][a-z0-9-]*)$/\1 \2/' | sort -u
+    grep -oE -- '(^|[[:space:]])-[A-Za-z0-9]( [^ ,]+)?, +--[a-z][a-z0-9-]*(\.[0-9]+)?' "$tmp/help" |
+        sed -E 's/^[[:space:]]*(-[A-Za-z0-9]).*(--[a-z][a-z0-9-]*(\.[0-9]+)?)$/\1 \2/' | sort -u
 }
 man_pairs() {
     man_text | grep -E '^\.It Fl [A-Za-z0-9] .*--[a-z]' |
-        sed -E 's/^\.It Fl ([A-Za-z0-9]) .*(--[a-z][a-z0-9-]*).*$/-\1 \2/' | sort -u
+        sed -E 's/^\.It Fl ([A-Za-z0-9]) .*(--[a-z][a-z0-9-]*(\.[0-9]+)?).*$/-\1 \2/' | sort -u
 }
 bash_pairs() {
     code_lines "$bash_comp" | grep -E '^[[:space:]]*-[A-Za-z0-9][[:space:]]+--[a-z]' |
-        sed -E 's/^[[:space:]]*(-[A-Za-z0-9])[[:space:]]+(--[a-z][a-z0-9-]*).*$/\1 \2/' | sort -u
+        sed -E 's/^[[:space:]]*(-[A-Za-z0-9])[[:space:]]+(--[a-z][a-z0-9-]*(\.[0-9]+)?).*$/\1 \2/' | sort -u
 }
 zsh_pairs() {
-    code_lines "$zsh_comp" | grep -oE '\{-[A-Za-z0-9][+=-]?,--[a-z][a-z0-9-]*' |
-        sed -E 's/^\{(-[A-Za-z0-9])[+=-]?,(--[a-z][a-z0-9-]*)$/\1 \2/' | sort -u
+    code_lines "$zsh_comp" | grep -oE '\{-[A-Za-z0-9][+=-]?,--[a-z][a-z0-9-]*(\.[0-9]+)?' |
+        sed -E 's/^\{(-[A-Za-z0-9])[+=-]?,(--[a-z][a-z0-9-]*(\.[0-9]+)?)$/\1 \2/' | sort -u
 }
 # "complete" lines: the words after -s and -l, up to the description or argument list.
 fish_fields() {
@@ -213,12 +213,12 @@ bash_table() { code_lines "$bash_comp" | grep -E '^[[:space:]]*-[A-Za-z0-9]?[[:s
 bash_args() { bash_table | awk '{ print $2, ($3 == "-" ? "flag" : "arg") }' | sort -u; }
 bash_values() { bash_table | awk '$3 ~ /^words:/ { $1 = ""; sub(/words:/, ""); print }' | sorted_values; }
 zsh_args() {
-    code_lines "$zsh_comp" | grep -oE -- '--[a-z][a-z0-9-]*(=|\[|\})' |
+    code_lines "$zsh_comp" | grep -oE -- '--[a-z][a-z0-9-]*(\.[0-9]+)?(=|\[|\})' |
         sed -E 's/=$/ arg/; s/[[}]$/ flag/' | sort -u
 }
 zsh_values() {
     code_lines "$zsh_comp" | grep -E -- ":\([^)]*\)'\$" | while read -r line; do
-        long=$(echo "$line" | grep -oE -- '--[a-z][a-z0-9-]*=' | head -n 1)
+        long=$(echo "$line" | grep -oE -- '--[a-z][a-z0-9-]*(\.[0-9]+)?=' | head -n 1)
         vals=${line##*:(}
         echo "${long%=} ${vals%)\'}"
     done | sorted_values
@@ -236,7 +236,7 @@ fish_args() {
 }
 fish_values() {
     code_lines "$fish_comp" | grep -E -- " -a '[^(]" | while read -r line; do
-        long=$(echo "$line" | grep -oE -- ' -l [a-z][a-z0-9-]*' | sed 's/ -l /--/')
+        long=$(echo "$line" | grep -oE -- ' -l [a-z][a-z0-9-]*(\.[0-9]+)?' | sed 's/ -l /--/')
         vals=${line#* -a \'}
         echo "$long ${vals%%\'*}"
     done | sorted_values
