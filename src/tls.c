@@ -39,7 +39,6 @@
 #include "tls_int.h"
 #include "transport.h"
 
-
 static bool is_ip_literal(const char *host)
 {
     unsigned char a[sizeof(struct in6_addr)];
@@ -396,7 +395,8 @@ static long tls_read(struct layer *l, void *p, size_t n)
         return k;
     }
     r = io_error(s, k, &s->read_events);
-    if ((r == 0 || r == T_ERR_RESET) && cert_refused(s, r == 0 ? "connection closed" : l->env->err)) {
+    if ((r == 0 || r == T_ERR_RESET) &&
+        cert_refused(s, r == 0 ? "connection closed" : l->env->err)) {
         s->dead = true;
         layer_log(l, "TLS handshake failed: %s", l->env->err);
         return T_ERR_TLS;

@@ -33,8 +33,8 @@ struct tls_settings {
     const char *key;    /* PEM private key; NULL: the key is in the cert file */
     const char *pass;   /* pass phrase of an encrypted key (wins over cert's ":PASSWORD") */
     enum tls_version min_version, max_version; /* DEFAULT: 1.2 / 1.3 */
-    const char *ciphers;       /* TLS 1.2 cipher list (OpenSSL syntax), or NULL */
-    const char *tls13_ciphers; /* TLS 1.3 cipher suites, or NULL */
+    const char *ciphers;                       /* TLS 1.2 cipher list (OpenSSL syntax), or NULL */
+    const char *tls13_ciphers;                 /* TLS 1.3 cipher suites, or NULL */
     const char *pinned_pubkey; /* "sha256//B64[;sha256//B64...]" or a PEM/DER public key file */
     const char *keylog_file;   /* append NSS key log lines here (SSLKEYLOGFILE), or NULL */
 };

@@ -172,7 +172,8 @@ static void keylog_cb(const SSL *ssl, const char *line)
     int n = snprintf(buf, sizeof buf, "%s\n", line);
 
     /* One write per line: O_APPEND keeps lines of parallel runs whole. */
-    if (s && s->keylog_fd >= 0 && n > 0 && (size_t)n < sizeof buf && write(s->keylog_fd, buf, (size_t)n) < 0)
+    if (s && s->keylog_fd >= 0 && n > 0 && (size_t)n < sizeof buf &&
+        write(s->keylog_fd, buf, (size_t)n) < 0)
         layer_log(&s->base, "cannot write to SSLKEYLOGFILE: %s", strerror(errno));
 }
 
@@ -325,4 +326,3 @@ int tls_ctx_init(struct tls *s, const struct tls_settings *ts)
     }
     return 0;
 }
-

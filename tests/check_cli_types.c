@@ -232,8 +232,10 @@ START_TEST(every_enum_value_stores_its_index)
         for (char *p = upper; *p; p++)
             *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
         snprintf(prefix, sizeof prefix, "%.*s", (int)strlen(v) - 1, v);
-        ck_assert_int_eq(parse_one(&o, op, upper), 2);
-        cli_free(&o);
+        if (strcmp(upper, v) != 0) { /* "1.2" has no upper case */
+            ck_assert_int_eq(parse_one(&o, op, upper), 2);
+            cli_free(&o);
+        }
         ck_assert_int_eq(parse_one(&o, op, prefix), 2);
         ck_assert_msg(strstr(err, v) != NULL, "message \"%s\" does not list %s", err, v);
         cli_free(&o);

@@ -31,6 +31,8 @@ static const struct {
     {CONN_ERR_TLS, 35, "wrong version number", "TLS handshake failed: wrong version number"},
     {CONN_ERR_CERT, 60, "self-signed certificate",
      "server certificate not verified: self-signed certificate"},
+    {CONN_ERR_PINNED, 90, "the server's key sha256//AAAA matches no --pinnedpubkey",
+     "server public key not pinned: the server's key sha256//AAAA matches no --pinnedpubkey"},
     {CONN_ERR_TLS_CONFIG, 2, "cannot read x.pem", "bad TLS configuration: cannot read x.pem"},
     {CONN_ERR_TIMEOUT, 28, "after 1 s connecting (--connect-timeout)",
      "timed out after 1 s connecting (--connect-timeout)"},
