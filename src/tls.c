@@ -8,15 +8,14 @@
  * - The SSL object reads and writes through a small BIO of ours that calls the layer below. That
  *   layer never raises SIGPIPE (send(MSG_NOSIGNAL)), and when it breaks its own error text is
  *   kept ("Connection reset by peer") instead of OpenSSL's rewording of errno.
- * - An encrypted key never prompts: OpenSSL's default pass phrase callback would read the
- *   terminal and hang a script. Ours hands over --pass or fails, and the error says so.
- * - A server that wants a client certificate we do not have is noticed by the client
- *   certificate callback (it runs only then), so its alert can be told as "use --cert".
+ * - The SSL_CTX (CAs, versions, client certificate, pins, key log) is made in tls_ctx.c.
+ * - A refused client certificate: the server's alert says so, but some servers (Python's
+ *   asyncio) hang up without one; when the server had sent a CertificateRequest and the
+ *   connection ends before any application data, the error says it was about the certificate.
  */
 #include "tls.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdint.h>
@@ -26,12 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/stat.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>

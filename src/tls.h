@@ -1,8 +1,8 @@
 /*
- * tls - the TLS layer of the transport stack (layer.h), over OpenSSL. tls.c and crypto.c are the
- * only files that include OpenSSL (crypto.c for SHA-1 and the CSPRNG). It reads and writes
- * through the layer below it (a socket today, a proxy tunnel later) with a BIO of its own, so it
- * never touches a file descriptor.
+ * tls - the TLS layer of the transport stack (layer.h), over OpenSSL. tls.c, tls_ctx.c (its
+ * configuration half) and crypto.c (SHA-1 and the CSPRNG) are the only files that include
+ * OpenSSL. It reads and writes through the layer below it (a socket today, a proxy tunnel later)
+ * with a BIO of its own, so it never touches a file descriptor.
  *
  * TLS 1.2 or later; SNI for host names only (RFC 6066 §3 forbids address literals); host name
  * or IP address verification with OpenSSL's own matcher (RFC 6125) against the system CA store
