@@ -4,9 +4,10 @@
  * OpenSSL. It reads and writes through the layer below it (a socket today, a proxy tunnel later)
  * with a BIO of its own, so it never touches a file descriptor.
  *
- * TLS 1.2 or later; SNI for host names only (RFC 6066 §3 forbids address literals); host name
- * or IP address verification with OpenSSL's own matcher (RFC 6125) against the system CA store
- * or a --cacert file, unless insecure.
+ * TLS 1.2 or later (RFC 5246, RFC 8446); SNI for host names only (RFC 6066 §3 forbids address
+ * literals); host name or IP address verification with OpenSSL's own matcher (RFC 6125)
+ * against the system CA store or --cacert/--capath, unless insecure; client certificates;
+ * public key pinning (curl's --pinnedpubkey); the NSS key log for SSLKEYLOGFILE.
  */
 #ifndef WSC_TLS_H
 #define WSC_TLS_H
