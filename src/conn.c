@@ -511,7 +511,7 @@ static void read_input(struct conn *c)
         if (n < 0) {
             if (c->state == CONN_CLOSING)
                 conn_finish(c, c->outcome, NULL);
-            else /* T_ERR_TLS: a TLS 1.3 server refused our client certificate after the handshake */
+            else /* T_ERR_TLS: a TLS 1.3 server refused our client certificate */
                 conn_finish(c, n == T_ERR_TLS ? CONN_ERR_TLS : CONN_ERR_RESET, "%s",
                             transport_error(c->t));
             return;
