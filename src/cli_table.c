@@ -260,7 +260,8 @@ void cli_usage(FILE *f)
     fputs("\nExit status: 0 ok, 2 usage, 3 bad URL, 6 resolve, 7 connect, 8 bad handshake,\n"
           "22 upgrade refused, 23 stdout, 28 timeout, 35 TLS, 40 server broke the protocol,\n"
           "41 server closed with an error, 42 closed without close frame, 43 --count not met,\n"
-          "56 connection broke, 60 certificate not verified. See wsc(1).\n",
+          "56 connection broke, 60 certificate not verified, 90 public key not pinned.\n"
+          "See wsc(1).\n",
           f);
 }
 
