@@ -43,8 +43,8 @@ static bool is_ip_literal(const char *host)
     return inet_pton(AF_INET, host, a) == 1 || strchr(host, ':') != NULL;
 }
 
-/* A fatal alert from the server (reason code SSL_AD_REASON_OFFSET + alert) put in words, with
- * what to do when it is about our client certificate. False if code is no alert. */
+/* A fatal alert from the server (reason code SSL_AD_REASON_OFFSET + alert) about our client
+ * certificate put in words, with what to do. False for any other code. */
 static bool alert_text(const struct tls *s, int code, char *out, size_t n)
 {
     int a = code - SSL_AD_REASON_OFFSET;
@@ -61,7 +61,7 @@ static bool alert_text(const struct tls *s, int code, char *out, size_t n)
                              a == 49 || a == 116))
         snprintf(out, n, "the server refused our client certificate (alert %d %s)", a, desc);
     else
-        snprintf(out, n, "the server sent alert %d %s", a, desc);
+        return false; /* OpenSSL's words ("tlsv1 alert protocol version") say it well */
     return true;
 }
 
