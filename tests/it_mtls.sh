@@ -34,7 +34,33 @@ pin_of() {
 		openssl dgst -sha256 -binary | base64
 }
 
+# openssl s_server ARGS... on a free port put in VAR; it sends its alerts (Python's asyncio server
+# closes without one). Its stdin stays open, or it quits at EOF; it speaks no HTTP.
+start_s_server() { # VAR ARGS...
+	local var=$1 port fd i
+	shift
+	port=$(free_port)
+	exec {fd}< <(exec sleep 60 </dev/null >/dev/null 2>&1)
+	_PIDS+=($!)
+	openssl s_server -quiet -accept "127.0.0.1:$port" -cert "$C/server.pem" \
+		-key "$C/server.key" "$@" <&"$fd" >>"$TMP/s_server.log" 2>&1 &
+	_PIDS+=($!)
+	exec {fd}<&-
+	for ((i = 0; i < 100; i++)); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		sleep 0.05
+	done
+	printf -v "$var" '%s' "$port"
+}
+
 # --- client certificates ----------------------------------------------------------------------
+
+start_s_server SREQ -Verify 1 -CAfile "$C/client-ca.pem"
+t_begin "mtls: no client certificate, the server's TLS 1.3 alert 116 -> 35 naming it"
+wsc_run --cacert "$C/ca.pem" --count 1 "wss://localhost:$SREQ/echo" < <(printf 'x\n')
+expect_rc 35
+expect_err_contains "wsc: TLS handshake failed: the server requires a client certificate (alert 116 certificate required): use --cert"
+t_end
 
 t_begin "mtls: no client certificate (TLS 1.3) -> 35 saying the server requires one"
 wsc_run --cacert "$C/ca.pem" --count 1 "wss://localhost:$MTLS/echo" < <(printf 'x\n')
@@ -242,19 +268,7 @@ expect_out 'b\n'
 expect_err_contains "TLSv1.2, "
 t_end
 
-# openssl s_server sends its alert (Python's asyncio server closes without one); its stdin is
-# kept open, or it quits at EOF.
-S12=$(free_port)
-exec {S12IN}< <(exec sleep 60 </dev/null >/dev/null 2>&1)
-_PIDS+=($!)
-openssl s_server -quiet -accept "127.0.0.1:$S12" -cert "$C/server.pem" -key "$C/server.key" \
-	-tls1_2 <&"$S12IN" >"$TMP/s_server.log" 2>&1 &
-_PIDS+=($!)
-exec {S12IN}<&-
-for ((i = 0; i < 100; i++)); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$S12") 2>/dev/null && break
-	sleep 0.05
-done
+start_s_server S12 -tls1_2
 t_begin "tls: --tlsv1.3 against a TLS-1.2-only server -> 35 with OpenSSL's reason"
 wsc_run --tlsv1.3 --cacert "$C/ca.pem" --count 1 "wss://localhost:$S12/echo" < <(printf 'x\n')
 expect_rc 35
