@@ -109,7 +109,11 @@ static int build(struct transport *t)
     struct layer *l;
     int r;
 
-    l = sock_new_tcp(&t->env, t->host, t->port);
+    /* The bottom: a unix socket (--unix-socket), or TCP with -4/-6, --resolve, --connect-to. */
+    if (t->net.unix_path)
+        l = sock_new_unix(&t->env, t->net.unix_path, t->net.abstract);
+    else
+        l = sock_new_tcp_net(&t->env, t->host, t->port, &t->net);
     if (!l) {
         snprintf(t->env.err, sizeof t->env.err, "out of memory");
         return T_ERR_NOMEM;
