@@ -51,11 +51,14 @@ static int start_unix(struct sock *s)
               s->abstract ? "@" : "", s->host);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, alen) == 0) {
-        s->fd = fd;
-        s->state = SOCK_CONNECTED;
-        return 1;
+        /* Connected already, but it goes through POLLOUT as TCP does: the caller's loop then
+         * sees the connection on a later step, the one its handshake starts from. */
+        s->att[0].fd = fd;
+        snprintf(s->att[0].addr, sizeof s->att[0].addr, "%s", s->peer);
+        s->natt = 1;
+        s->state = SOCK_CONNECTING;
+        return 0;
     }
-    s->peer[0] = '\0';
     if (errno == EAGAIN)
         snprintf(buf, sizeof buf, "the server's queue of connections is full");
     else
@@ -215,8 +218,7 @@ static const struct layer_ops sock_unix_ops = {
     .destroy = sock_destroy,
 };
 
-static struct sock *sock_alloc(struct layer_env *env, const struct layer_ops *ops,
-                               const char *host)
+static struct sock *sock_alloc(struct layer_env *env, const struct layer_ops *ops, const char *host)
 {
     struct sock *s = calloc(1, sizeof *s);
 

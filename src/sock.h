@@ -121,8 +121,8 @@ int sock_parse_addrs(const char *addrs, uint16_t port, struct sock_addr *out, si
  * when an entry matched, false (out_host = host, *out_port = port) when none did. Malformed
  * entries are skipped. TLS and the Host header are the caller's business: they stay on host.
  */
-bool sock_connect_to(const struct sock_settings *s, const char *host, uint16_t port,
-                     char *out_host, size_t n, uint16_t *out_port);
+bool sock_connect_to(const struct sock_settings *s, const char *host, uint16_t port, char *out_host,
+                     size_t n, uint16_t *out_port);
 
 /* True when a[0..n) holds both IPv4 and IPv6 addresses. */
 bool sock_mixed_families(const struct sock_addr *a, size_t n);

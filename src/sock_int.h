@@ -26,7 +26,7 @@ enum sock_state {
 
 struct attempt {
     int fd;
-    char addr[64]; /* "[::1]:8080" */
+    char addr[128]; /* "[::1]:8080", "unix:/run/x.sock" */
 };
 
 struct sock {

@@ -122,8 +122,8 @@ static const char *parse_connect_to(const char *entry, struct connect_rule *r)
     const char *p = entry, *why;
 
     if ((why = take_host(&p, r->host, sizeof r->host)) != NULL ||
+        (why = take_colon(&p, shape)) != NULL || (why = take_port(&p, true, &r->port)) != NULL ||
         (why = take_colon(&p, shape)) != NULL ||
-        (why = take_port(&p, true, &r->port)) != NULL || (why = take_colon(&p, shape)) != NULL ||
         (why = take_host(&p, r->host2, sizeof r->host2)) != NULL ||
         (why = take_colon(&p, shape)) != NULL || (why = take_port(&p, true, &r->port2)) != NULL)
         return why;
@@ -201,8 +201,8 @@ int sock_parse_addrs(const char *addrs, uint16_t port, struct sock_addr *out, si
     }
 }
 
-bool sock_connect_to(const struct sock_settings *s, const char *host, uint16_t port,
-                     char *out_host, size_t n, uint16_t *out_port)
+bool sock_connect_to(const struct sock_settings *s, const char *host, uint16_t port, char *out_host,
+                     size_t n, uint16_t *out_port)
 {
     for (size_t i = 0; s && i < s->nconnect_to; i++) {
         struct connect_rule r;

@@ -72,7 +72,8 @@ static int all_failed(struct sock *s)
     char buf[128];
 
     layer_set_err(&s->base, "%s (tried %s)",
-                  sock_strerror_lc(s->last_errno ? s->last_errno : ECONNREFUSED, buf, sizeof buf), s->tried);
+                  sock_strerror_lc(s->last_errno ? s->last_errno : ECONNREFUSED, buf, sizeof buf),
+                  s->tried);
     return sock_fail(s, T_ERR_CONNECT);
 }
 
@@ -203,8 +204,7 @@ int sock_tcp_resolved(struct sock *s, int rc, int sys_errno, struct addrinfo *li
     }
     for (struct addrinfo *ai = list; ai && s->naddrs < SOCK_MAX_ADDRS; ai = ai->ai_next) {
         if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
-            (want != AF_UNSPEC && ai->ai_family != want) ||
-            ai->ai_addrlen > sizeof s->addrs[0].sa)
+            (want != AF_UNSPEC && ai->ai_family != want) || ai->ai_addrlen > sizeof s->addrs[0].sa)
             continue;
         memcpy(&s->addrs[s->naddrs].sa, ai->ai_addr, ai->ai_addrlen);
         s->addrs[s->naddrs++].len = ai->ai_addrlen;
@@ -228,8 +228,7 @@ int sock_tcp_start(struct sock *s)
     char port[8];
     int rc;
 
-    if (sock_connect_to(&s->net, s->host, s->port, s->target, sizeof s->target,
-                        &s->target_port))
+    if (sock_connect_to(&s->net, s->host, s->port, s->target, sizeof s->target, &s->target_port))
         layer_log(&s->base, "--connect-to: connecting to %s port %u instead of %s port %u",
                   s->target, (unsigned)s->target_port, s->host, (unsigned)s->port);
     fixed = sock_resolve_find(&s->net, s->target, s->target_port);
