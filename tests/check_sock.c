@@ -1,10 +1,13 @@
 /*
  * Tests for the socket layer's rules and connecting (sock.h): --resolve and --connect-to entries
  * (syntax, which entry applies), numeric address lists and the Happy Eyeballs order (RFC 8305
- * §4), from tables. The layer connecting on loopback is in check_sock_connect.c.
+ * §4), from tables; and how the options reach struct sock_settings (conn_options.c). The layer
+ * connecting on loopback is in check_sock_connect.c.
  */
 #include "check_common.h"
 
+#include "cli.h"
+#include "conn_options.h"
 #include "sock.h"
 
 #include <stdio.h>
@@ -296,6 +299,101 @@ START_TEST(interleave_table)
 }
 END_TEST
 
+/* ---- the options: cli_parse() and conn_options_config() fill struct sock_settings ---- */
+
+static int parse_net(struct options *o, struct conn_config *cfg, char *err, size_t n,
+                     const char *const *args)
+{
+    static char *argv[16];
+    int argc = 0, rc;
+
+    argv[argc++] = (char *)"wsc";
+    while (*args)
+        argv[argc++] = (char *)*args++;
+    argv[argc] = NULL;
+    rc = cli_parse(o, argc, argv, NULL, err, n);
+    if (rc == CLI_OK)
+        conn_options_config(o, NULL, cfg);
+    return rc;
+}
+
+START_TEST(options_last_family_and_last_socket_win)
+{
+    struct options o;
+    struct conn_config cfg;
+    char err[256];
+
+    ck_assert_int_eq(
+        parse_net(&o, &cfg, err, sizeof err,
+                  (const char *const[]){"-4", "--ipv6", "--abstract-unix-socket", "name",
+                                        "--unix-socket", "/run/s", "ws://h/", NULL}),
+        CLI_OK);
+    ck_assert_int_eq(cfg.net.family, 6);
+    ck_assert_str_eq(cfg.net.unix_path, "/run/s");
+    ck_assert(!cfg.net.abstract);
+    cli_free(&o);
+    ck_assert_int_eq(
+        parse_net(&o, &cfg, err, sizeof err,
+                  (const char *const[]){"-6", "-4", "--unix-socket", "/run/s",
+                                        "--abstract-unix-socket", "name", "ws://h/", NULL}),
+        CLI_OK);
+    ck_assert_int_eq(cfg.net.family, 4);
+    ck_assert_str_eq(cfg.net.unix_path, "name");
+    ck_assert(cfg.net.abstract);
+    cli_free(&o);
+    ck_assert_int_eq(parse_net(&o, &cfg, err, sizeof err, (const char *const[]){"ws://h/", NULL}),
+                     CLI_OK);
+    ck_assert_int_eq(cfg.net.family, 0);
+    ck_assert_ptr_null(cfg.net.unix_path);
+    ck_assert_uint_eq(cfg.net.nresolve + cfg.net.nconnect_to, 0);
+    cli_free(&o);
+}
+END_TEST
+
+START_TEST(options_resolve_and_connect_to_are_kept_in_order)
+{
+    struct options o;
+    struct conn_config cfg;
+    char err[256];
+
+    ck_assert_int_eq(
+        parse_net(&o, &cfg, err, sizeof err,
+                  (const char *const[]){"--resolve", "a:1:127.0.0.1", "--connect-to", "a:1:b:2",
+                                        "--resolve", "b:2:[::1]", "ws://a:1/", NULL}),
+        CLI_OK);
+    ck_assert_uint_eq(cfg.net.nresolve, 2);
+    ck_assert_str_eq(cfg.net.resolve[0], "a:1:127.0.0.1");
+    ck_assert_str_eq(cfg.net.resolve[1], "b:2:[::1]");
+    ck_assert_uint_eq(cfg.net.nconnect_to, 1);
+    ck_assert_str_eq(cfg.net.connect_to[0], "a:1:b:2");
+    cli_free(&o);
+}
+END_TEST
+
+START_TEST(options_malformed_entries_are_usage_errors)
+{
+    struct options o;
+    struct conn_config cfg;
+    char err[256];
+
+    ck_assert_int_eq(
+        parse_net(&o, &cfg, err, sizeof err,
+                  (const char *const[]){"--resolve", "a:1:name.test", "ws://a/", NULL}),
+        2);
+    ck_assert_msg(strstr(err, "--resolve: ") == err, "%s", err);
+    cli_free(&o);
+    ck_assert_int_eq(parse_net(&o, &cfg, err, sizeof err,
+                               (const char *const[]){"--connect-to", "a:1:b", "ws://a/", NULL}),
+                     2);
+    ck_assert_msg(strstr(err, "--connect-to: ") == err, "%s", err);
+    cli_free(&o);
+    ck_assert_int_eq(parse_net(&o, &cfg, err, sizeof err,
+                               (const char *const[]){"--unix-socket", "", "ws://a/", NULL}),
+                     2);
+    cli_free(&o);
+}
+END_TEST
+
 static Suite *sock_suite(void)
 {
     Suite *s = suite_create("sock");
@@ -331,6 +429,12 @@ static Suite *sock_suite(void)
     tc = tcase_create("sock_interleave");
     tcase_add_loop_test(tc, interleave_table, 0,
                         sizeof interleave_cases / sizeof interleave_cases[0]);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("conn_options_net");
+    tcase_add_test(tc, options_last_family_and_last_socket_win);
+    tcase_add_test(tc, options_resolve_and_connect_to_are_kept_in_order);
+    tcase_add_test(tc, options_malformed_entries_are_usage_errors);
     suite_add_tcase(s, tc);
 
     return s;
