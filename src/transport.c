@@ -3,6 +3,7 @@
  * interface in transport.h, which conn.c uses. The stack, bottom up:
  *
  *     stack[0]  sock.c   TCP: resolve (on a thread), every address, non-blocking connect
+ *                        (Happy Eyeballs); or a unix socket (--unix-socket)
  *     (proxy)            HTTP CONNECT or SOCKS: the next issue adds it here, in build(), as
  *                        one more layer whose connect step talks to the proxy through the
  *                        socket below, before TLS starts (TLS then runs inside the tunnel)
