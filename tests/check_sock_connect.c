@@ -9,8 +9,22 @@
 #include "resolve.h"
 #include "sock.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <sys/un.h>
+
+/* Open descriptors of this process (minus the one opendir() holds). */
+static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+
+    ck_assert_ptr_nonnull(d);
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
 
 static struct transport *new_net(const char *host, uint16_t port, const struct sock_settings *net)
 {
@@ -91,7 +105,7 @@ START_TEST(staggered_blackholed_ipv6_second_attempt_after_delay)
     struct timespec t0;
     struct transport *t;
     const char *after;
-    int type = 0;
+    int type = 0, fds0;
     socklen_t len = sizeof type;
     long ms;
 
@@ -114,9 +128,11 @@ START_TEST(staggered_blackholed_ipv6_second_attempt_after_delay)
     close(probe.fd);
 
     snprintf(entry, sizeof entry, "h.test:%u:[::1],127.0.0.1", port);
+    fds0 = count_fds();
     t = new_net("h.test", port, &net);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ck_assert_int_eq(transport_start(t), 0);
+    ck_assert_int_eq(count_fds(), fds0 + 3); /* the first attempt, the epoll fd, the timerfd */
     ck_assert_int_eq(transport_poll_events(t, true), POLLIN); /* the epoll fd */
     ck_assert_int_ne(getsockopt(transport_fd(t), SOL_SOCKET, SO_TYPE, &type, &len), 0);
     ck_assert_int_eq(drive_started(t), 1);
@@ -124,7 +140,8 @@ START_TEST(staggered_blackholed_ipv6_second_attempt_after_delay)
     ck_assert_int_ge(ms, SOCK_HE_DELAY_MS - 20);
     ck_assert_int_lt(ms, 1000);
     ck_assert_int_eq(getsockopt(transport_fd(t), SOL_SOCKET, SO_TYPE, &type, &len), 0);
-    ck_assert_int_eq(type, SOCK_STREAM); /* the winning socket itself */
+    ck_assert_int_eq(type, SOCK_STREAM);     /* the winning socket itself */
+    ck_assert_int_eq(count_fds(), fds0 + 1); /* the losing attempt and the epoll fds closed */
     after = strstr(logbuf, "(after ");
     ck_assert_msg(after, "log: %s", logbuf);
     ms = strtol(after + 7, NULL, 10);
@@ -135,6 +152,7 @@ START_TEST(staggered_blackholed_ipv6_second_attempt_after_delay)
     ck_assert_msg(strstr(logbuf, want), "log: %s", logbuf);
     ck_assert_uint_eq(strstr(logbuf, "trying [::1]") < strstr(logbuf, "trying 127.0.0.1"), 1);
     transport_free(t);
+    ck_assert_int_eq(count_fds(), fds0);
     for (int i = 0; i < 4; i++)
         close(held[i]);
     close(v6);
@@ -146,7 +164,7 @@ START_TEST(staggered_all_refused_names_every_address)
 {
     char entry[64], want[96];
     uint16_t port;
-    int v4 = loopback_socket(AF_INET, false, &port), v6 = ipv6_same_port(port);
+    int v4 = loopback_socket(AF_INET, false, &port), v6 = ipv6_same_port(port), fds0;
     struct sock_settings net = {.resolve = (const char *const[]){entry}, .nresolve = 1};
     struct transport *t;
 
@@ -155,8 +173,10 @@ START_TEST(staggered_all_refused_names_every_address)
         return;
     }
     snprintf(entry, sizeof entry, "h.test:%u:127.0.0.1,::1", port);
+    fds0 = count_fds();
     t = new_net("h.test", port, &net);
     ck_assert_int_eq(drive(t), T_ERR_CONNECT);
+    ck_assert_int_eq(count_fds(), fds0); /* nothing left open after the failure */
     snprintf(want, sizeof want, "connection refused (tried 127.0.0.1:%u, [::1]:%u)", port, port);
     ck_assert_str_eq(transport_error(t), want);
     ck_assert_int_eq(transport_fd(t), -1);
