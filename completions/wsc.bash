@@ -17,6 +17,12 @@ _wsc_options()
 -   --port                arg
 -   --path                arg
 -   --protocol            words:ws wss
+-   --unix-socket         file
+-   --abstract-unix-socket arg
+-4  --ipv4                -
+-6  --ipv6                -
+-   --resolve             arg
+-   --connect-to          arg
 -s  --subprotocol         arg
 -o  --origin              arg
 -H  --header              arg

@@ -29,6 +29,14 @@ enum color_mode { COLOR_AUTO = 0, COLOR_ALWAYS, COLOR_NEVER };
 
 struct options {
     struct url url; /* from URL or --host/--port/--path/--protocol */
+    /* Where to connect */
+    const char *unix_socket; /* --unix-socket / --abstract-unix-socket (the last one wins) */
+    bool abstract_unix;      /* unix_socket came from --abstract-unix-socket */
+    int ip_family;           /* 0, 4 (-4) or 6 (-6): the last one wins */
+    const char *resolve[CLI_MAX_LIST]; /* --resolve HOST:PORT:ADDR[,ADDR]... */
+    size_t nresolve;
+    const char *connect_to[CLI_MAX_LIST]; /* --connect-to HOST:PORT:HOST2:PORT2 */
+    size_t nconnect_to;
     const char *subprotocols[CLI_MAX_LIST];
     size_t nsubprotocols;
     const char *headers[CLI_MAX_LIST];

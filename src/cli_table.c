@@ -6,12 +6,14 @@
  * default, --help, --dump-options and tests/it_docs.sh (man page, completions) follow from it.
  */
 #include "cli_table.h"
+#include "sock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static cli_handler verbosity_handler, reconnect_delay_handler, return_handler;
+static cli_handler unix_socket_handler, ip_family_handler;
 static const char *check_token(const char *v);
 static const char *check_no_line_breaks(const char *v);
 
@@ -65,6 +67,21 @@ const struct cli_opt cli_options[] = {
      .help = "request path and query (default /)"},
     {.name = "protocol", .arg = "ws|wss", OPT_CUSTOM, .values = "ws|wss",
      .help = "ws (default) or wss (TLS)"},
+    {.group = "Where to connect", .name = "unix-socket", .arg = "PATH", OPT_CUSTOM,
+     .custom = unix_socket_handler,
+     .help = "connect to this unix socket; the URL still gives Host and path"},
+    {.name = "abstract-unix-socket", .arg = "NAME", OPT_CUSTOM, .custom = unix_socket_handler,
+     .help = "connect to this abstract unix socket (Linux)"},
+    {.name = "ipv4", .shortname = '4', OPT_CUSTOM, .custom = ip_family_handler,
+     .help = "use IPv4 addresses only"},
+    {.name = "ipv6", .shortname = '6', OPT_CUSTOM, .custom = ip_family_handler,
+     .help = "use IPv6 addresses only"},
+    {.name = "resolve", .arg = "HOST:PORT:ADDR[,ADDR]", OPT_LIST(resolve, nresolve),
+     .check = sock_check_resolve,
+     .help = "use these addresses for HOST:PORT, no lookup (repeatable)"},
+    {.name = "connect-to", .arg = "HOST:PORT:HOST2:PORT2", OPT_LIST(connect_to, nconnect_to),
+     .check = sock_check_connect_to,
+     .help = "connect to HOST2:PORT2 instead of HOST:PORT (repeatable)"},
     {.group = "Handshake", .name = "subprotocol", .shortname = 's',
      .arg = "NAME", OPT_LIST(subprotocols, nsubprotocols), .check = check_token,
      .help = "offer a subprotocol (repeatable)"},
@@ -188,6 +205,25 @@ static int verbosity_handler(struct cli_state *st, const struct cli_opt *op, con
     (void)arg;
     int *v = &st->o->verbosity;
     *v = op->shortname == 'q' ? -1 : *v < 0 ? 1 : *v + 1;
+    return 0;
+}
+
+/* --unix-socket and --abstract-unix-socket set the same thing: the last one wins, as in curl. */
+static int unix_socket_handler(struct cli_state *st, const struct cli_opt *op, const char *arg)
+{
+    if (*arg == '\0')
+        return cli_fail(st->err, st->errlen, 2, "--%s: the %s is empty", op->name,
+                        op->arg[0] == 'P' ? "path" : "name");
+    st->o->unix_socket = arg;
+    st->o->abstract_unix = op->arg[0] == 'N';
+    return 0;
+}
+
+/* -4 and -6: the last one wins, as in curl. */
+static int ip_family_handler(struct cli_state *st, const struct cli_opt *op, const char *arg)
+{
+    (void)arg;
+    st->o->ip_family = op->shortname == '4' ? 4 : 6;
     return 0;
 }
 

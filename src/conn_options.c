@@ -62,6 +62,13 @@ void conn_options_config(const struct options *o, const char *authorization,
     cfg->tls_opts.tls13_ciphers = o->tls13_ciphers;
     cfg->tls_opts.pinned_pubkey = o->pinned_pubkey;
     cfg->tls_opts.keylog_file = keylog_file();
+    cfg->net.unix_path = o->unix_socket;
+    cfg->net.abstract = o->abstract_unix;
+    cfg->net.family = o->ip_family;
+    cfg->net.resolve = o->resolve;
+    cfg->net.nresolve = o->nresolve;
+    cfg->net.connect_to = o->connect_to;
+    cfg->net.nconnect_to = o->nconnect_to;
     cfg->connect_timeout = o->connect_timeout;
     cfg->max_message_size = o->max_message_size;
     cfg->log_comms = o->log_comms;

@@ -7,10 +7,17 @@
  *     tls.c         TLS over whatever is below it (tls.c and crypto.c are the only files that
  *                   include OpenSSL)
  *     (proxy)       HTTP CONNECT / SOCKS goes here, between socket and TLS (next issue)
- *     sock.c        the bottom: a socket; TCP to every resolved address today
+ *     sock.c        the bottom: a socket; TCP (Happy Eyeballs across IPv6 and IPv4) or AF_UNIX
  *
  * Return values use enum transport_error (transport.h): > 0 or 0 for success, T_AGAIN for
  * "poll and call again", other negative codes for errors whose text is in env->err.
+ *
+ * The caller polls one fd for the whole stack, the bottom layer's (transport_fd()), with the
+ * events every layer asks for. A bottom layer that waits on several things at once keeps that
+ * contract with an epoll fd, which poll() reports readable when anything inside is ready:
+ * sock.c does so while several TCP connect attempts race (Happy Eyeballs, see sock.h), and
+ * hands over the winning socket once connected. So the fd may change between steps: ask for it
+ * again before each poll().
  */
 #ifndef WSC_LAYER_H
 #define WSC_LAYER_H

@@ -1,212 +1,90 @@
 /*
- * sock - the socket at the bottom of the transport stack: resolve, then TCP to every address
- * with a non-blocking connect(), then plain recv()/send(). See sock.h.
+ * sock - the socket at the bottom of the transport stack: the layer's constructors and ops,
+ * AF_UNIX, and plain recv()/send(). Connecting over TCP (--connect-to, --resolve, the lookup,
+ * Happy Eyeballs) is in sock_tcp.c, the pure rules in sock_rules.c. See sock.h.
  */
-#include "sock.h"
+#include "sock_int.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <linux/sockios.h>
 
-#include "resolve.h"
 #include "transport.h"
 
-enum sock_state {
-    SOCK_NEW,
-    SOCK_RESOLVING,  /* the resolver thread works; fd is its pipe */
-    SOCK_CONNECTING, /* non-blocking connect() in flight on fd */
-    SOCK_CONNECTED,
-    SOCK_FAILED,
-};
+const char *sock_strerror_lc(int err, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", strerror(err));
+    if (buf[0] >= 'A' && buf[0] <= 'Z')
+        buf[0] = (char)(buf[0] - 'A' + 'a');
+    return buf;
+}
 
-struct sock {
-    struct layer base;
-    enum sock_state state;
-    char *host;
-    uint16_t port;
+/* First (and only) step over AF_UNIX: one connect(), which does not wait on a stream socket. */
+static int start_unix(struct sock *s)
+{
+    struct sockaddr_un sun;
+    size_t len = strlen(s->host), max = sizeof sun.sun_path - 1;
+    socklen_t alen;
+    char buf[128];
     int fd;
-    struct resolve *res;
-    struct addrinfo *ai_list;
-    struct addrinfo *ai_next; /* next address to try */
-    char trying[64];          /* address of the connect in flight */
-    char tried[256];          /* "127.0.0.1:1, [::1]:1" */
-    char peer[64];
-};
 
-static void fmt_addr(const struct sockaddr *sa, char *out, size_t n)
-{
-    char ip[INET6_ADDRSTRLEN] = "?";
-
-    if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-        inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof ip);
-        snprintf(out, n, "[%s]:%u", ip, (unsigned)ntohs(s6->sin6_port));
-    } else if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-        inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof ip);
-        snprintf(out, n, "%s:%u", ip, (unsigned)ntohs(s4->sin_port));
-    } else {
-        snprintf(out, n, "?");
+    memset(&sun, 0, sizeof sun);
+    sun.sun_family = AF_UNIX;
+    if (len > max) {
+        layer_set_err(&s->base, "unix socket %s%s: longer than %zu bytes", s->abstract ? "@" : "",
+                      s->host, max);
+        return sock_fail(s, T_ERR_CONNECT);
     }
-}
-
-static int fail(struct sock *s, int code)
-{
-    s->state = SOCK_FAILED;
-    return code;
-}
-
-/* Start a non-blocking connect to the next address that does not fail at once. Returns 0 when
- * one is in flight, T_ERR_CONNECT when none remain. */
-static int connect_next(struct sock *s)
-{
-    int saved = 0;
-
-    while (s->ai_next) {
-        struct addrinfo *ai = s->ai_next;
-        size_t used = strlen(s->tried);
-        int one = 1;
-        int fd;
-
-        s->ai_next = ai->ai_next;
-        fmt_addr(ai->ai_addr, s->trying, sizeof s->trying);
-        snprintf(s->tried + used, sizeof s->tried - used, "%s%s", used ? ", " : "", s->trying);
-        layer_log(&s->base, "trying %s", s->trying);
-
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) {
-            saved = errno;
-            layer_log(&s->base, "connect to %s failed: %s", s->trying, strerror(saved));
-            continue;
-        }
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS ||
-            errno == EINTR) {
-            /* Even an immediate success goes through POLLOUT + SO_ERROR, one path for all. */
-            s->fd = fd;
-            s->state = SOCK_CONNECTING;
-            return 0;
-        }
-        saved = errno;
-        layer_log(&s->base, "connect to %s failed: %s", s->trying, strerror(saved));
+    /* An abstract name is a NUL and the name, its length counted exactly (no final NUL). */
+    memcpy(sun.sun_path + (s->abstract ? 1 : 0), s->host, len);
+    alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+    snprintf(s->peer, sizeof s->peer, "unix:%s%s", s->abstract ? "@" : "", s->host);
+    layer_log(&s->base, "connecting to %sunix socket %s%s", s->abstract ? "abstract " : "",
+              s->abstract ? "@" : "", s->host);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, alen) == 0) {
+        /* Connected already, but it goes through POLLOUT as TCP does: the caller's loop then
+         * sees the connection on a later step, the one its handshake starts from. */
+        s->att[0].fd = fd;
+        snprintf(s->att[0].addr, sizeof s->att[0].addr, "%s", s->peer);
+        s->natt = 1;
+        s->state = SOCK_CONNECTING;
+        return 0;
+    }
+    if (errno == EAGAIN)
+        snprintf(buf, sizeof buf, "the server's queue of connections is full");
+    else
+        sock_strerror_lc(errno, buf, sizeof buf);
+    if (fd >= 0)
         close(fd);
-    }
-    if (s->ai_list) {
-        freeaddrinfo(s->ai_list);
-        s->ai_list = NULL;
-    }
-    {
-        char why[128];
-        snprintf(why, sizeof why, "%s", strerror(saved ? saved : ECONNREFUSED));
-        why[0] = (char)(why[0] >= 'A' && why[0] <= 'Z' ? why[0] - 'A' + 'a' : why[0]);
-        layer_set_err(&s->base, "%s (tried %s)", why, s->tried);
-    }
-    return fail(s, T_ERR_CONNECT);
-}
-
-/* The addresses are in s->ai_list (or rc is getaddrinfo's error): log them and start. */
-static int resolved(struct sock *s, int rc, int sys_errno)
-{
-    struct addrinfo *ai;
-    char list[512];
-    size_t used = 0;
-
-    if (rc != 0) {
-        if (rc == EAI_MEMORY) {
-            layer_set_err(&s->base, "out of memory");
-            return fail(s, T_ERR_NOMEM);
-        }
-        layer_set_err(&s->base, "could not resolve host '%s': %s", s->host,
-                      rc == EAI_SYSTEM ? strerror(sys_errno) : gai_strerror(rc));
-        return fail(s, T_ERR_RESOLVE);
-    }
-    list[0] = '\0';
-    for (ai = s->ai_list; ai; ai = ai->ai_next) {
-        char a[64], *colon;
-        fmt_addr(ai->ai_addr, a, sizeof a);
-        /* The log names addresses only; the port is the same for all. */
-        colon = strrchr(a, ':');
-        if (colon)
-            *colon = '\0';
-        if (a[0] == '[') {
-            memmove(a, a + 1, strlen(a));
-            a[strlen(a) - 1] = '\0';
-        }
-        used += (size_t)snprintf(list + used, used < sizeof list ? sizeof list - used : 0, "%s%s",
-                                 used ? ", " : "", a);
-        if (used >= sizeof list)
-            break;
-    }
-    layer_log(&s->base, "resolved %s to %s", s->host, list);
-    s->ai_next = s->ai_list;
-    return connect_next(s);
-}
-
-/* First step: an address literal resolves here and now; a name goes to the resolver thread. */
-static int start(struct sock *s)
-{
-    struct addrinfo hints;
-    char port[8];
-    int rc;
-
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    /* No AI_ADDRCONFIG: it hides ::1 and 127.0.0.1 on hosts without a non-loopback address. */
-    hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
-    snprintf(port, sizeof port, "%u", (unsigned)s->port);
-    rc = getaddrinfo(s->host, port, &hints, &s->ai_list);
-    if (rc != EAI_NONAME) {
-        if (rc != 0)
-            s->ai_list = NULL;
-        return resolved(s, rc, errno);
-    }
-    hints.ai_flags = AI_NUMERICSERV;
-    s->res = resolve_start(s->host, port, &hints);
-    if (!s->res && errno == EBUSY) {
-        layer_set_err(&s->base,
-                      "could not resolve host '%s': %d earlier lookups are still waiting for the "
-                      "DNS server",
-                      s->host, RESOLVE_MAX_ABANDONED);
-        return fail(s, T_ERR_RESOLVE);
-    }
-    if (!s->res) {
-        layer_set_err(&s->base, "cannot start resolving '%s': %s", s->host, strerror(errno));
-        return fail(s, T_ERR_NOMEM);
-    }
-    s->state = SOCK_RESOLVING;
-    return 0;
+    layer_set_err(&s->base, "%s (%sunix socket %s%s)", buf, s->abstract ? "abstract " : "",
+                  s->abstract ? "@" : "", s->host);
+    return sock_fail(s, T_ERR_CONNECT);
 }
 
 static int sock_connect(struct layer *l, short revents)
 {
     struct sock *s = (struct sock *)l;
-    int soerr = 0, rc, sys_errno = 0;
-    socklen_t len = sizeof soerr;
-    struct sockaddr_storage ss;
-    socklen_t sslen = sizeof ss;
+    struct addrinfo *list = NULL;
+    int rc, sys_errno = 0;
 
     switch (s->state) {
     case SOCK_NEW:
-        return start(s);
+        return s->is_unix ? start_unix(s) : sock_tcp_start(s);
     case SOCK_RESOLVING:
-        if (!resolve_result(s->res, &rc, &s->ai_list, &sys_errno))
+        if (!resolve_result(s->res, &rc, &list, &sys_errno))
             return 0;
         resolve_free(s->res);
         s->res = NULL;
-        return resolved(s, rc, sys_errno);
+        return sock_tcp_resolved(s, rc, sys_errno, rc == 0 ? list : NULL);
     case SOCK_CONNECTING:
         break;
     case SOCK_CONNECTED:
@@ -214,29 +92,7 @@ static int sock_connect(struct layer *l, short revents)
     case SOCK_FAILED:
         return T_ERR_CONNECT;
     }
-
-    if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
-        return 0;
-    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-        soerr = errno;
-    if (soerr == 0 && getpeername(s->fd, (struct sockaddr *)&ss, &sslen) < 0) {
-        /* No error yet not connected: a spurious wakeup, unless the socket says it is dead. */
-        if (!(revents & (POLLERR | POLLHUP)))
-            return 0;
-        soerr = ECONNREFUSED;
-    }
-    if (soerr != 0) {
-        layer_log(l, "connect to %s failed: %s", s->trying, strerror(soerr));
-        close(s->fd);
-        s->fd = -1;
-        return connect_next(s);
-    }
-    s->state = SOCK_CONNECTED;
-    snprintf(s->peer, sizeof s->peer, "%s", s->trying);
-    /* No log line: the caller announces the connection (transport_tcp_connected()). */
-    freeaddrinfo(s->ai_list);
-    s->ai_list = s->ai_next = NULL;
-    return 1;
+    return sock_tcp_progress(s, revents);
 }
 
 /* A recv()/send() result as the layer returns it: bytes, T_AGAIN, or T_ERR_RESET with why. */
@@ -283,7 +139,11 @@ static short sock_poll_events(const struct layer *l, bool reading)
     const struct sock *s = (const struct sock *)l;
     (void)reading;
 
-    return s->state == SOCK_RESOLVING ? POLLIN : s->state == SOCK_CONNECTING ? POLLOUT : 0;
+    if (s->state == SOCK_RESOLVING)
+        return POLLIN;
+    if (s->state == SOCK_CONNECTING)
+        return s->stagger ? POLLIN : POLLOUT; /* an epoll fd is readable when ready */
+    return 0;
 }
 
 static void sock_shutdown(struct layer *l)
@@ -297,13 +157,21 @@ static void sock_shutdown(struct layer *l)
 static void sock_describe(const struct layer *l, char *out, size_t n)
 {
     const struct sock *s = (const struct sock *)l;
+    size_t used;
 
+    if (s->is_unix) {
+        snprintf(out, n, "%sunix socket %s%s", s->abstract ? "abstract " : "",
+                 s->abstract ? "@" : "", s->host);
+        return;
+    }
     switch (s->state) {
     case SOCK_RESOLVING:
-        snprintf(out, n, "TCP, resolving %s", s->host);
+        snprintf(out, n, "TCP, resolving %s", s->target);
         break;
     case SOCK_CONNECTING:
-        snprintf(out, n, "TCP, connecting to %s", s->trying);
+        used = (size_t)snprintf(out, n, "TCP, connecting to ");
+        for (size_t i = 0; i < s->natt && used < n; i++)
+            used += (size_t)snprintf(out + used, n - used, "%s%s", i ? ", " : "", s->att[i].addr);
         break;
     case SOCK_CONNECTED:
         snprintf(out, n, "TCP %s", s->peer);
@@ -319,10 +187,9 @@ static void sock_destroy(struct layer *l)
     struct sock *s = (struct sock *)l;
 
     resolve_free(s->res); /* returns at once even mid-lookup */
+    sock_drop_attempts(s);
     if (s->fd >= 0)
         close(s->fd);
-    if (s->ai_list)
-        freeaddrinfo(s->ai_list);
     free(s->host);
     free(s);
 }
@@ -339,21 +206,64 @@ static const struct layer_ops sock_tcp_ops = {
     .destroy = sock_destroy,
 };
 
-struct layer *sock_new_tcp(struct layer_env *env, const char *host, uint16_t port)
+static const struct layer_ops sock_unix_ops = {
+    .name = "unix",
+    .connect = sock_connect,
+    .read = sock_read,
+    .write = sock_write,
+    .pending = sock_pending,
+    .poll_events = sock_poll_events,
+    .shutdown = sock_shutdown,
+    .describe = sock_describe,
+    .destroy = sock_destroy,
+};
+
+static struct sock *sock_alloc(struct layer_env *env, const struct layer_ops *ops, const char *host)
 {
     struct sock *s = calloc(1, sizeof *s);
 
     if (!s)
         return NULL;
-    s->base.ops = &sock_tcp_ops;
+    s->base.ops = ops;
     s->base.env = env;
-    s->fd = -1;
-    s->port = port;
+    s->fd = s->epfd = s->tfd = -1;
     s->host = strdup(host);
     if (!s->host) {
         free(s);
         return NULL;
     }
+    snprintf(s->target, sizeof s->target, "%s", host);
+    return s;
+}
+
+struct layer *sock_new_tcp_net(struct layer_env *env, const char *host, uint16_t port,
+                               const struct sock_settings *net)
+{
+    struct sock *s = sock_alloc(env, &sock_tcp_ops, host);
+
+    if (!s)
+        return NULL;
+    s->port = s->target_port = port;
+    if (net) {
+        s->net = *net;
+        s->net.unix_path = NULL;
+    }
+    return &s->base;
+}
+
+struct layer *sock_new_tcp(struct layer_env *env, const char *host, uint16_t port)
+{
+    return sock_new_tcp_net(env, host, port, NULL);
+}
+
+struct layer *sock_new_unix(struct layer_env *env, const char *path, bool abstract)
+{
+    struct sock *s = sock_alloc(env, &sock_unix_ops, path);
+
+    if (!s)
+        return NULL;
+    s->is_unix = true;
+    s->abstract = abstract;
     return &s->base;
 }
 
@@ -361,7 +271,16 @@ int sock_fd(const struct layer *l)
 {
     const struct sock *s = (const struct sock *)l;
 
-    return s->state == SOCK_RESOLVING ? resolve_fd(s->res) : s->fd;
+    switch (s->state) {
+    case SOCK_RESOLVING:
+        return resolve_fd(s->res);
+    case SOCK_CONNECTING:
+        return s->stagger ? s->epfd : s->att[0].fd;
+    case SOCK_CONNECTED:
+        return s->fd;
+    default:
+        return -1;
+    }
 }
 
 bool sock_resolving(const struct layer *l)
@@ -371,7 +290,9 @@ bool sock_resolving(const struct layer *l)
 
 const char *sock_peer(const struct layer *l)
 {
-    return ((const struct sock *)l)->peer;
+    const struct sock *s = (const struct sock *)l;
+
+    return s->state == SOCK_CONNECTED ? s->peer : "";
 }
 
 size_t sock_unsent(const struct layer *l)

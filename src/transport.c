@@ -3,6 +3,7 @@
  * interface in transport.h, which conn.c uses. The stack, bottom up:
  *
  *     stack[0]  sock.c   TCP: resolve (on a thread), every address, non-blocking connect
+ *                        (Happy Eyeballs); or a unix socket (--unix-socket)
  *     (proxy)            HTTP CONNECT or SOCKS: the next issue adds it here, in build(), as
  *                        one more layer whose connect step talks to the proxy through the
  *                        socket below, before TLS starts (TLS then runs inside the tunnel)
@@ -109,7 +110,11 @@ static int build(struct transport *t)
     struct layer *l;
     int r;
 
-    l = sock_new_tcp(&t->env, t->host, t->port);
+    /* The bottom: a unix socket (--unix-socket), or TCP with -4/-6, --resolve, --connect-to. */
+    if (t->net.unix_path)
+        l = sock_new_unix(&t->env, t->net.unix_path, t->net.abstract);
+    else
+        l = sock_new_tcp_net(&t->env, t->host, t->port, &t->net);
     if (!l) {
         snprintf(t->env.err, sizeof t->env.err, "out of memory");
         return T_ERR_NOMEM;

@@ -7,8 +7,9 @@
  * (transport.c says where). Nothing here blocks: a host name is looked up on a thread of its
  * own (resolve.c), whose pipe is transport_fd() meanwhile, so the caller's poll() wakes when the
  * answer is in, and its --connect-timeout and signals work during a slow lookup. Then every
- * address is tried in order (IPv6 and IPv4 as the resolver returns them) with a non-blocking
- * connect(); an address that refuses or fails moves on to the next. With TLS the handshake
+ * address is tried with a non-blocking connect(); an address that refuses or fails moves on to
+ * the next, and with both IPv6 and IPv4 addresses the attempts are staggered 250 ms apart
+ * (Happy Eyeballs, RFC 8305; see sock.h). With TLS the handshake
  * follows: TLS 1.2 or later, SNI for host names, the system CA store or --cacert, and host name
  * (or IP) verification unless insecure. The caller owns the clock: it applies --connect-timeout.
  *
@@ -93,9 +94,10 @@ bool transport_tcp_connected(const struct transport *t);
 /* True while the host name is being looked up (before any connect()). */
 bool transport_resolving(const struct transport *t);
 
-/* The fd to poll (-1 before start; the resolver's pipe while resolving, then the socket: ask
- * again before each poll), and the events the transport itself needs now (POLLIN while
- * resolving, POLLOUT while connecting, what TLS asked for after a WANT_READ/WANT_WRITE). The
+/* The fd to poll (-1 before start; the resolver's pipe while resolving; the socket, or an
+ * epoll fd while Happy Eyeballs races several connects; then the socket: ask again before each
+ * poll), and the events the transport itself needs now (POLLIN while resolving, POLLOUT while
+ * connecting or POLLIN on that epoll fd, what TLS asked for after a WANT_READ/WANT_WRITE). The
  * caller adds POLLIN when it wants to read and POLLOUT when it has bytes to write. reading:
  * whether the caller will read now; when false, what an earlier read wanted is left out. */
 int transport_fd(const struct transport *t);

@@ -191,10 +191,15 @@ START_TEST(every_row_keeps_its_bounds)
         static const char *words[MAXARGV];
         static char name[64];
         size_t n = 0;
+        /* A header, a subprotocol token and a message; or, for the rows whose check refuses
+         * it, a --resolve or a --connect-to entry. */
+        const char *value = "X-T:1";
+        if (op->check && op->check(value))
+            value = op->check("h:1:127.0.0.1") ? "h:1:h2:2" : "h:1:127.0.0.1";
         snprintf(name, sizeof name, "--%s", op->name);
         for (int k = 0; k <= CLI_MAX_LIST; k++) {
             words[n++] = name;
-            words[n++] = "X-T:1"; /* a header, a subprotocol token and a message */
+            words[n++] = value;
         }
         words[n++] = "ws://h/";
         words[n] = NULL;
