@@ -258,6 +258,22 @@ void events_disconnected(struct app *a)
     buf_free(&json);
 }
 
+/* -L followed a redirect: a JSON event only (the human line is conn's -v log, "following 301
+ * to URL (1 of 10)"). The new connection's "connected" event follows. */
+void events_on_redirect(void *ud, int status, const char *url, int hop)
+{
+    struct app *a = ud;
+    if (!a->o->json)
+        return;
+    struct buf json;
+    buf_init(&json);
+    json_number(&json, "status", status);
+    json_field(&json, "location", url);
+    json_number(&json, "hop", hop);
+    event(a, "redirect", "", &json);
+    buf_free(&json);
+}
+
 void events_reconnecting(struct app *a, double delay, unsigned attempt)
 {
     char text[160];

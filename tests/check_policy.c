@@ -263,6 +263,7 @@ static const struct {
     {EXIT_HANDSHAKE, 0, true},
     {EXIT_WRITE, 0, true},
     {EXIT_CERT, 0, true},
+    {EXIT_REDIRECT, 302, true},
     {EXIT_INTERNAL, 0, true},
     {EXIT_OK, 0, false},
     {EXIT_RESOLVE, 0, false},
