@@ -3,15 +3,17 @@
 
 Prints "READY <port>" on stdout once it listens (--port 0 for a free port). By request path:
 
-  /redirect?code=N&to=LOC     refuse the upgrade with status N (default 302) and "Location: LOC"
-                              (LOC as given after URL-decoding; no Location without to=)
+  ANY?code=N&to=LOC          any path with code=N in its query: refuse the upgrade with status
+                              N and "Location: LOC" (LOC as given after URL-decoding; no
+                              Location without to=)
   /hop?n=K&code=N             a chain: while K > 0, status N to the relative "hop?n=K-1&code=N";
                               at 0, accept like any other path
   /loop                       302 to itself ("/loop"), for ever
   anything else               accept; the first message is a JSON object saying what the request
                               carried: {"path", "host", "authorization" (true/false), "cookie"
                               (true/false), "x_test" (the X-Test header or null), "port",
-                              "tls"}; then echo every message
+                              "tls"}; then echo every message, or with close=CODE in the
+                              query close with CODE at once
 Every request is appended to --log FILE (one line: port, path, Authorization and Cookie present
 or not) when given, so a test can count the hops.
 """
@@ -55,8 +57,8 @@ async def process_request(path, headers):
         with open(ARGS.log, "a", encoding="utf-8") as f:
             f.write("%d %s auth=%s cookie=%s\n" % (PORT, path, "Authorization" in headers,
                                                    "Cookie" in headers))
-    if p == "/redirect":
-        return reply(int(q.get("code", "302")), q.get("to"))
+    if "code" in q and p != "/hop":
+        return reply(int(q["code"]), q.get("to"))
     if p == "/hop":
         n = int(q.get("n", "0"))
         code = q.get("code", "302")
@@ -79,6 +81,10 @@ async def handler(ws, path):
             "port": PORT,
             "tls": ARGS.tls_cert is not None,
         }, sort_keys=True))
+        _, q = parse(path)
+        if "close" in q:
+            await ws.close(int(q["close"]))
+            return
         async for msg in ws:
             await ws.send(msg)
     except websockets.exceptions.ConnectionClosed:
