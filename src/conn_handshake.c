@@ -99,9 +99,7 @@ void conn_hs_refused(struct conn *c)
                 r.reason_len < CONN_SHOWN_REASON ? r.reason_len : CONN_SHOWN_REASON);
     if (c->location != NULL) {
         /* A redirect not followed: where it points says more than its body. */
-        bool hint = !c->cfg.follow_redirects && (r.status == 301 || r.status == 302 ||
-                                                 r.status == 303 || r.status == 307 ||
-                                                 r.status == 308);
+        bool hint = !c->cfg.follow_redirects && conn_hop_followable(r.status);
         conn_hop_location_text(c, shown, sizeof shown);
         conn_finish(c, CONN_ERR_REFUSED, "HTTP/1.%d %d %s, Location: %s%s", r.minor_version,
                     r.status, reason, shown, hint ? "; use -L to follow" : "");

@@ -32,7 +32,7 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static bool followable(int status)
+bool conn_hop_followable(int status)
 {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
@@ -166,8 +166,8 @@ void conn_hop_location_text(const struct conn *c, char *out, size_t n)
 static int hop_credentials(struct conn *c)
 {
     const struct conn_config *b = &c->base;
-    bool same = strcasecmp(c->cfg.host, b->host) == 0 && c->cfg.port == b->port &&
-                c->cfg.tls == b->tls;
+    bool same =
+        strcasecmp(c->cfg.host, b->host) == 0 && c->cfg.port == b->port && c->cfg.tls == b->tls;
     c->cfg.authorization = b->authorization;
     c->cfg.headers = b->headers;
     c->cfg.nheaders = b->nheaders;
@@ -191,8 +191,8 @@ static int hop_credentials(struct conn *c)
     if (b->authorization || dropped) {
         char what[64] = "";
         if (dropped)
-            snprintf(what, sizeof what, "%s%zu -H line%s", b->authorization ? " and " : "",
-                     dropped, dropped == 1 ? "" : "s");
+            snprintf(what, sizeof what, "%s%zu -H line%s", b->authorization ? " and " : "", dropped,
+                     dropped == 1 ? "" : "s");
         log_msg(LOG_VERBOSE,
                 "credentials dropped (%s%s): another host, port or scheme than the original "
                 "(--location-trusted sends them)",
@@ -294,7 +294,7 @@ bool conn_hop_reply(struct conn *c, const struct handshake_response *r)
         conn_finish(c, CONN_ERR_INTERNAL, "out of memory");
         return true;
     }
-    if (!c->cfg.follow_redirects || !followable(r->status))
+    if (!c->cfg.follow_redirects || !conn_hop_followable(r->status))
         return false;
     follow(c, r->status);
     return true;

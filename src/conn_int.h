@@ -55,17 +55,17 @@ struct conn {
     uint8_t *rbuf;
     size_t rbuf_size;
     /* One attempt's hops (conn_hop.c): -L's redirects and the -v timing of each step */
-    struct conn_config base;     /* as configured: each attempt starts here (conn_reset()) */
-    int redirects;               /* redirects followed in this attempt */
-    bool redirect_pending;       /* the reply was a redirect: conn_handle() starts the next hop */
-    char *location;              /* a 3xx reply's Location, raw (heap), or NULL */
-    char *hop_host;              /* the redirected hop's strings, which cfg points to (heap) */
+    struct conn_config base; /* as configured: each attempt starts here (conn_reset()) */
+    int redirects;           /* redirects followed in this attempt */
+    bool redirect_pending;   /* the reply was a redirect: conn_handle() starts the next hop */
+    char *location;          /* a 3xx reply's Location, raw (heap), or NULL */
+    char *hop_host;          /* the redirected hop's strings, which cfg points to (heap) */
     char *hop_resource;
-    const char **hop_headers;    /* base.headers less Authorization and Cookie (heap), or NULL */
-    int64_t hop_start_us;        /* monotonic microseconds when this hop started */
-    bool lookup_seen;            /* the name lookup was under way at some point */
+    const char **hop_headers; /* base.headers less Authorization and Cookie (heap), or NULL */
+    int64_t hop_start_us;     /* monotonic microseconds when this hop started */
+    bool lookup_seen;         /* the name lookup was under way at some point */
     bool lookup_logged;
-    int layers_logged;           /* transport layers whose connect time -v has shown */
+    int layers_logged; /* transport layers whose connect time -v has shown */
 };
 
 /* conn.c */
@@ -97,6 +97,8 @@ void conn_escape(char *out, size_t n, const uint8_t *p, size_t len);
  * redirect_pending set (conn_handle() then calls conn_hop_next()), or the attempt ended with
  * CONN_ERR_REDIRECT or CONN_ERR_INTERNAL. false: report it as a refusal. */
 bool conn_hop_reply(struct conn *c, const struct handshake_response *r);
+/* A status -L follows: 301, 302, 303, 307, 308. */
+bool conn_hop_followable(int status);
 /* Start the next hop (redirect_pending was set). */
 void conn_hop_next(struct conn *c);
 /* Back to the configured URL and credentials (base), no redirects followed. */
