@@ -23,7 +23,8 @@
 #include "log.h"
 #include "url.h"
 
-#define CONN_SHOWN_LOCATION 200 /* bytes of a raw Location shown */
+#define CONN_SHOWN_LOCATION 200  /* bytes of a raw Location shown */
+#define CONN_SHOWN_DISPLAY  1000 /* bytes of a followed URL shown (-v, the JSON event) */
 
 static int64_t now_us(void)
 {
@@ -149,7 +150,7 @@ void conn_hop_location_text(const struct conn *c, char *out, size_t n)
     if (url_resolve(&base, c->location, &next, NULL) == URL_OK) {
         char *d = url_display(&next);
         url_free(&next);
-        if (d != NULL && strlen(d) <= 4 * CONN_SHOWN_LOCATION) {
+        if (d != NULL && strlen(d) <= CONN_SHOWN_LOCATION) { /* else cut, below */
             char shown[4 * CONN_SHOWN_LOCATION + 1];
             conn_escape(shown, sizeof shown, (const uint8_t *)d, strlen(d));
             snprintf(out, n, "%s", shown);
@@ -223,23 +224,25 @@ static void follow(struct conn *c, int status)
                     why);
         return;
     }
-    char *display = url_display(&next);
-    if (display == NULL) {
+    char *d = url_display(&next);
+    if (d == NULL) {
         url_free(&next);
         conn_finish(c, CONN_ERR_INTERNAL, "out of memory");
         return;
     }
+    /* For the log, the message and the event: bytes that are not UTF-8 escaped, and cut. */
+    char display[4 * CONN_SHOWN_DISPLAY + 1];
+    conn_escape(display, sizeof display, (const uint8_t *)d, strlen(d));
+    free(d);
     if (c->cfg.tls && !next.tls) {
         conn_finish(c, CONN_ERR_REDIRECT,
                     "refusing the %d from wss:// to %s: a downgrade to an unencrypted connection",
                     status, display);
-        free(display);
         url_free(&next);
         return;
     }
     char *hh = url_host_header(&next);
     if (hh == NULL) {
-        free(display);
         url_free(&next);
         conn_finish(c, CONN_ERR_INTERNAL, "out of memory");
         return;
@@ -266,13 +269,11 @@ static void follow(struct conn *c, int status)
     else
         log_msg(LOG_VERBOSE, "following %d to %s (%d, no limit)", status, display, c->redirects);
     if (hop_credentials(c) < 0) {
-        free(display);
         conn_finish(c, CONN_ERR_INTERNAL, "out of memory");
         return;
     }
     if (c->h.on_redirect)
         c->h.on_redirect(c->ud, status, display, c->redirects);
-    free(display);
     /* No more of this reply is read: the next hop starts once conn_handle() unwinds. */
     transport_free(c->t);
     c->t = NULL;
