@@ -118,8 +118,9 @@ struct conn_handlers {
      * socket is then not read, not even for the rest of the current wake. */
     bool (*rx_paused)(void *ud);
     /* Optional (-L): a redirect is followed: its status, the new URL for display (no password,
-     * query values redacted) and its number (1, 2, ...). The new connection's on_state
-     * (CONN_CONNECTING) and on_tcp_connected follow; nothing reports the old one as ended. */
+     * query values redacted, escaped) and its number (1, 2, ...); without it -v logs the hop.
+     * The new connection's on_state (CONN_CONNECTING) and on_tcp_connected follow; nothing
+     * reports the old one as ended. */
     void (*on_redirect)(void *ud, int status, const char *url, int hop);
 };
 

@@ -263,7 +263,10 @@ static void follow(struct conn *c, int status)
     c->cfg.resource = c->hop_resource;
     url_free(&next);
     c->redirects++;
-    if (c->cfg.max_redirs >= 0)
+    /* The caller says it (an event line, a JSON event); without a handler, -v does. */
+    if (c->h.on_redirect)
+        c->h.on_redirect(c->ud, status, display, c->redirects);
+    else if (c->cfg.max_redirs >= 0)
         log_msg(LOG_VERBOSE, "following %d to %s (%d of %ld)", status, display, c->redirects,
                 c->cfg.max_redirs);
     else
@@ -272,8 +275,6 @@ static void follow(struct conn *c, int status)
         conn_finish(c, CONN_ERR_INTERNAL, "out of memory");
         return;
     }
-    if (c->h.on_redirect)
-        c->h.on_redirect(c->ud, status, display, c->redirects);
     /* No more of this reply is read: the next hop starts once conn_handle() unwinds. */
     transport_free(c->t);
     c->t = NULL;
