@@ -78,20 +78,15 @@ void conn_hop_free(struct conn *c)
 
 void conn_hop_reset(struct conn *c)
 {
-    bool moved = c->hop_host != NULL;
     c->redirects = 0;
     c->redirect_pending = false;
-    if (!moved) {
-        free(c->location);
-        c->location = NULL;
-        return;
-    }
-    c->cfg = c->base;
-    struct url u = current_url(c);
-    char *hh = url_host_header(&u);
-    if (hh != NULL) { /* out of memory: the hop's Host stays, which names the hop's host */
+    if (c->hop_host != NULL) {
+        char *hh = conn_hop_host_header(&c->base);
+        if (hh == NULL) /* out of memory: the next attempt goes where this one went */
+            return;
         free(c->host_header);
         c->host_header = hh;
+        c->cfg = c->base;
     }
     conn_hop_free(c);
 }
@@ -108,10 +103,11 @@ void conn_hop_location_shown(const char *value, size_t len, char *out, size_t n)
         return;
     }
     len = strlen(loc); /* a NUL in the value ends it */
-    const char *auth = strstr(loc, "//");
-    const char *at = NULL;
-    if (auth != NULL) {
-        auth += 2;
+    /* An authority: "//" at the start or right after the scheme, before any '/', '?', '#' */
+    size_t pre = strcspn(loc, "/?#");
+    const char *auth = NULL, *at = NULL;
+    if (loc[pre] == '/' && loc[pre + 1] == '/' && (pre == 0 || loc[pre - 1] == ':')) {
+        auth = loc + pre + 2;
         size_t alen = strcspn(auth, "/?#");
         for (size_t i = 0; i < alen; i++)
             if (auth[i] == '@')

@@ -200,6 +200,8 @@ static const struct {
     {"/rel?a=1", 0, "/rel?a=[redacted]"},
     {"//u@h:1/", 0, "//[redacted]@h:1/"},
     {"/p@q/x", 0, "/p@q/x"},
+    {"/p//u@h/x", 0, "/p//u@h/x"}, /* "//" in a path is no authority */
+    {"ws://h/?next=ws://u:pw@x/", 0, "ws://h/?next=[redacted]"},
     {"/a\x1b[2Jb", 0, "/a\\e[2Jb"},
     {"/ab\0cd", 6, "/ab"},
 };
