@@ -28,6 +28,9 @@ _wsc_options()
 -H  --header              arg
 -   --bearer              arg
 -   --auth                arg
+-L  --location            -
+-   --max-redirs          arg
+-   --location-trusted    -
 -   --connect-timeout     arg
 -   --cacert              file
 -k  --insecure            -

@@ -114,6 +114,12 @@ write("url", [bytes([m]) + s for m, s in [
     (1, b"::1"), (1, b"ws://x\x00\x00/"), (1, b"h\x0099999"), (1, b"h\x00\x00a#b"),
 ]])
 
+write("url_resolve", [b + b"\x00" + r for b, r in [
+    (b"ws://a/b/c/d;p?q", b"g"), (b"ws://a/b/c/d;p?q", b"../../../g"), (b"ws://a/b/c/d;p?q", b"?y"),
+    (b"wss://u:pw@h:8443/x/y", b"//other:1/z/./w"), (b"ws://[::1]:9/a", b"http://h/x?t=1#f"),
+    (b"ws://h/", b"ftp://x/"), (b"ws://h/a", b"g;x=1/../y"), (b"ws://h/a", b""), (b"ws://h/a", b"/a b"),
+]])
+
 write("cli", [bytes([cfg]) + s for cfg, s in [
     (0, b"ws://localhost/"), (1, b"ws://localhost/"), (2, b"-v\x00ws://h/"),
     (3, b"--count\x003\x00ws://h/"), (4, b"-x\x00hi\x00ws://h/"), (5, b"h/"), (0x15, b"-q\x00h:99999"),

@@ -104,6 +104,7 @@ void events_on_tcp_connected(void *ud, const char *peer);
 void events_on_state(void *ud, enum conn_state st);
 void events_on_ping(void *ud, const uint8_t *data, size_t len);
 void events_on_pong(void *ud, const uint8_t *data, size_t len);
+void events_on_redirect(void *ud, int status, const char *url, int hop);
 
 /* pipe.c */
 void pipe_init(struct app *a);

@@ -45,6 +45,9 @@ struct options {
     size_t nexecute;
     const char *origin;
     char *authorization;    /* heap: "Bearer ..." or "Basic ...", or NULL */
+    bool location;          /* -L: follow redirects of the upgrade request */
+    long max_redirs;        /* with -L: at most this many (default 10), -1 = no limit */
+    bool location_trusted;  /* -L, and credentials to other hosts too */
     double connect_timeout; /* seconds, > 0 */
     const char *cacert;
     bool insecure;

@@ -14,6 +14,7 @@
 
 static cli_handler verbosity_handler, reconnect_delay_handler, return_handler;
 static cli_handler unix_socket_handler, ip_family_handler;
+static cli_handler max_redirs_handler;
 static const char *check_token(const char *v);
 static const char *check_no_line_breaks(const char *v);
 
@@ -94,6 +95,12 @@ const struct cli_opt cli_options[] = {
      .help = "Authorization: Bearer TOKEN (RFC 6750; or set WSC_BEARER_TOKEN)"},
     {.name = "auth", .arg = "USER:PASS", OPT_CUSTOM, .flags = CLI_SECRET,
      .help = "HTTP Basic authentication"},
+    {.name = "location", .shortname = 'L', OPT_FLAG(location),
+     .help = "follow redirects (301, 302, 303, 307, 308) of the upgrade request"},
+    {.name = "max-redirs", .arg = "N", OPT_CUSTOM, .def = "10", .custom = max_redirs_handler,
+     .help = "with -L: follow N redirects at most, -1 = no limit (default 10)"},
+    {.name = "location-trusted", OPT_FLAG(location_trusted),
+     .help = "like -L, and send credentials to other hosts too"},
     {.group = "Connection", .name = "connect-timeout", .arg = "SECS", OPT_SECS(connect_timeout),
      .def = "10", .flags = CLI_POSITIVE,
      .help = "limit for the lookup, TCP, TLS and WebSocket handshakes (default 10)"},
@@ -231,6 +238,18 @@ static int return_handler(struct cli_state *st, const struct cli_opt *op, const 
 {
     (void)st, (void)arg;
     return op->shortname == 'h' ? CLI_HELP : op->shortname == 'V' ? CLI_VERSION : CLI_DUMP;
+}
+
+/* --max-redirs N: 0 to 2147483647, or -1 for no limit (as curl). */
+static int max_redirs_handler(struct cli_state *st, const struct cli_opt *op, const char *arg)
+{
+    char *end, shown[128];
+    long v = strtol(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || v < -1 || v > 0x7fffffffL)
+        return cli_fail(st->err, st->errlen, 2, "--%s: '%s' is not a whole number from -1 up",
+                        op->name, cli_redact(arg, shown, sizeof shown));
+    st->o->max_redirs = v;
+    return 0;
 }
 
 static int reconnect_delay_handler(struct cli_state *st, const struct cli_opt *op, const char *arg)

@@ -16,7 +16,6 @@
 
 #include "handshake.h"
 #include "log.h"
-#include "status.h"
 #include "transport.h"
 
 /* --- small things -------------------------------------------------------------------------- */
@@ -68,22 +67,6 @@ void conn_finish(struct conn *c, enum conn_outcome outcome, const char *fmt, ...
     conn_set_state(c, CONN_DONE);
 }
 
-/* Peer-controlled text for a message to the user: control bytes escaped, never raw. Written
- * straight into out: escaping makes at most 4 bytes of 1 ("\\xNN"), so with the input cut to
- * (n - 1) / 4 bytes the buffer over out never has to grow (no allocation). Callers size out as
- * 4 * shown + 1. */
-void conn_escape(char *out, size_t n, const uint8_t *p, size_t len)
-{
-    if (n == 0)
-        return;
-    size_t max = (n - 1) / 4;
-    struct buf b = {.data = (uint8_t *)out, .off = 0, .len = 0, .cap = n - 1};
-    if (status_escape(&b, p, len < max ? len : max, len < max ? len : max) < 0 ||
-        b.data != (uint8_t *)out)
-        b.len = 0; /* cannot happen: the bound above keeps it within out */
-    out[b.len] = '\0';
-}
-
 /* --- session callbacks -------------------------------------------------------------------- */
 
 static void on_message(void *ud, int opcode, uint8_t rsv, const uint8_t *data, size_t len)
@@ -126,35 +109,26 @@ static void on_frame(void *ud, enum session_dir dir, const struct frame_header *
 
 static void transport_log(void *ud, const char *line)
 {
-    (void)ud;
+    struct conn *c = ud;
     log_msg(LOG_VERBOSE, "%s", line);
+    conn_hop_transport_line(c, line);
 }
 
 /* --- life cycle ---------------------------------------------------------------------------- */
-
-/* Host: is the host, bracketed if an IPv6 literal, with the port unless it is the default. */
-static char *host_header_new(const struct conn_config *cfg)
-{
-    char *s = NULL;
-    bool v6 = strchr(cfg->host, ':') != NULL;
-    int n;
-    if (cfg->port == (cfg->tls ? 443 : 80))
-        n = asprintf(&s, "%s%s%s", v6 ? "[" : "", cfg->host, v6 ? "]" : "");
-    else
-        n = asprintf(&s, "%s%s%s:%u", v6 ? "[" : "", cfg->host, v6 ? "]" : "", (unsigned)cfg->port);
-    return n < 0 ? NULL : s;
-}
 
 int conn_configure(struct conn *c, const struct conn_config *cfg)
 {
     if (cfg->role != CONN_CLIENT || cfg->host == NULL)
         return -1;
-    char *hh = host_header_new(cfg);
+    char *hh = conn_hop_host_header(cfg);
     if (hh == NULL)
         return -1;
     free(c->host_header);
     c->host_header = hh;
     c->cfg = *cfg;
+    c->base = *cfg;
+    conn_hop_free(c); /* the next attempt starts at this URL */
+    c->redirects = 0;
     return 0;
 }
 
@@ -188,6 +162,7 @@ void conn_free(struct conn *c)
     buf_free(&c->hs_in);
     free(c->rbuf);
     free(c->host_header);
+    conn_hop_free(c);
     free(c);
 }
 
@@ -252,7 +227,10 @@ void conn_start(struct conn *c)
     session_free(c->s);
     c->s = NULL;
     c->state = CONN_IDLE;
+    /* Each hop of a redirect gets a --connect-timeout of its own, as each of curl's
+     * connections does; --timeout bounds them all. */
     c->deadline = conn_now() + (int64_t)(cfg->connect_timeout * 1000);
+    conn_hop_started(c);
     conn_set_state(c, CONN_CONNECTING);
     c->t = transport_new(&tc);
     if (c->t == NULL) {
@@ -262,6 +240,8 @@ void conn_start(struct conn *c)
     int rc = transport_start(c->t);
     if (rc < 0)
         transport_failed(c, rc);
+    else
+        conn_hop_steps(c);
 }
 
 int conn_fd(const struct conn *c)
@@ -313,10 +293,7 @@ void conn_timer(struct conn *c)
             break;
         }
         conn_finish(c, CONN_ERR_TIMEOUT, "after %g s %s (--connect-timeout)",
-                    c->cfg.connect_timeout,
-                    c->state == CONN_HANDSHAKE              ? "waiting for the handshake reply"
-                    : c->t && transport_tcp_connected(c->t) ? "during the TLS handshake"
-                                                            : "connecting");
+                    c->cfg.connect_timeout, conn_hop_timeout_step(c));
         break;
     case CONN_CLOSING: {
         /* Our close may wait behind megabytes a slow reader is still taking: while data leaves
@@ -540,8 +517,10 @@ static void read_input(struct conn *c)
             if (c->throttled)
                 return;
         }
-        /* A short read means the socket is drained: skip the EAGAIN round trip. */
-        if (c->state == CONN_DONE || ((size_t)n < c->rbuf_size && !transport_has_pending(c->t)))
+        /* A short read means the socket is drained: skip the EAGAIN round trip. (No transport:
+         * the reply was a redirect, and the next hop starts when conn_handle() unwinds.) */
+        if (c->state == CONN_DONE || c->t == NULL ||
+            ((size_t)n < c->rbuf_size && !transport_has_pending(c->t)))
             return;
     }
 }
@@ -553,6 +532,7 @@ void conn_handle(struct conn *c, short revents)
     if (c->state == CONN_CONNECTING) {
         bool was_tcp = transport_tcp_connected(c->t);
         int rc = transport_progress(c->t, revents);
+        conn_hop_steps(c);
         if (!was_tcp && transport_tcp_connected(c->t)) {
             snprintf(c->peer, sizeof c->peer, "%s", transport_peer(c->t));
             if (c->h.on_tcp_connected)
@@ -574,8 +554,11 @@ void conn_handle(struct conn *c, short revents)
     if (c->state != CONN_DONE)
         conn_flush_out(c);
     /* Drained: what TLS already decrypted will not wake poll(), so read it now. */
-    if (was_throttled && !c->throttled && c->state != CONN_DONE && transport_has_pending(c->t))
+    if (was_throttled && !c->throttled && c->state != CONN_DONE && c->t &&
+        transport_has_pending(c->t))
         read_input(c);
+    if (c->redirect_pending)
+        conn_hop_next(c);
 }
 
 void conn_flush(struct conn *c)
@@ -609,4 +592,5 @@ void conn_reset(struct conn *c)
 {
     if (c->state == CONN_DONE)
         c->state = CONN_IDLE;
+    conn_hop_reset(c); /* each attempt starts at the configured URL */
 }

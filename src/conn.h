@@ -50,6 +50,7 @@ enum conn_outcome {
     CONN_ERR_PING_TIMEOUT, /* keep-alive: no reply to a ping (the detail says it all) */
     CONN_ERR_HANDSHAKE,    /* the reply to the upgrade request is not a valid 101 */
     CONN_ERR_REFUSED,      /* a non-101 status: conn_http_status(), conn_retry_after() */
+    CONN_ERR_REDIRECT,     /* -L: --max-redirs reached, a bad Location or a refused downgrade */
     CONN_ERR_PROTOCOL,     /* the server broke RFC 6455; we failed the connection */
     CONN_ERR_SERVER_CLOSE, /* the server closed with an error code ("1011: reason") */
     CONN_ERR_ABNORMAL,     /* TCP closed without a close frame (1006) */
@@ -96,6 +97,9 @@ struct conn_config {
     size_t nheaders;
     const char *origin;               /* NULL: no Origin header */
     const char *authorization;        /* whole Authorization value ("Bearer x"), or NULL */
+    bool follow_redirects;            /* -L: follow 301, 302, 303, 307 and 308 (conn_hop.c) */
+    long max_redirs;                  /* with -L: redirects followed at most, -1 = no limit */
+    bool location_trusted;            /* credentials to other hosts than the original too */
     struct tls_settings tls_opts;     /* --cacert, --insecure and the other TLS options */
     struct sock_settings net;         /* --unix-socket, -4/-6, --resolve, --connect-to */
     const struct proxy_inputs *proxy; /* how to choose a proxy per URL; NULL: never a proxy */
@@ -114,6 +118,11 @@ struct conn_handlers {
     /* Optional: true while the receiver cannot take more messages (stdout backpressure): the
      * socket is then not read, not even for the rest of the current wake. */
     bool (*rx_paused)(void *ud);
+    /* Optional (-L): a redirect is followed: its status, the new URL for display (no password,
+     * query values redacted, escaped) and its number (1, 2, ...); without it -v logs the hop.
+     * The new connection's on_state (CONN_CONNECTING) and on_tcp_connected follow; nothing
+     * reports the old one as ended. */
+    void (*on_redirect)(void *ud, int status, const char *url, int hop);
 };
 
 struct conn;

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "conn_int.h"
@@ -13,6 +14,22 @@
 
 #define CONN_SHOWN_REASON 200 /* bytes of a reason phrase shown */
 #define CONN_SHOWN_BODY   200 /* bytes of a refusal's body shown (after folding white space) */
+
+/* Peer-controlled text for a message to the user: control bytes escaped, never raw. Written
+ * straight into out: escaping makes at most 4 bytes of 1 ("\\xNN"), so with the input cut to
+ * (n - 1) / 4 bytes the buffer over out never has to grow (no allocation). Callers size out as
+ * 4 * shown + 1. */
+void conn_escape(char *out, size_t n, const uint8_t *p, size_t len)
+{
+    if (n == 0)
+        return;
+    size_t max = (n - 1) / 4;
+    struct buf b = {.data = (uint8_t *)out, .off = 0, .len = 0, .cap = n - 1};
+    if (status_escape(&b, p, len < max ? len : max, len < max ? len : max) < 0 ||
+        b.data != (uint8_t *)out)
+        b.len = 0; /* cannot happen: the bound above keeps it within out */
+    out[b.len] = '\0';
+}
 
 /* -v's header log: each line escaped (a header value may carry ESC or C1 controls), then
  * log_http_head(), which redacts credentials. */
@@ -31,7 +48,21 @@ static void log_head(const char *prefix, const char *head, size_t len)
             n--;
         if (n == 0)
             break; /* the blank line that ends the head */
-        rc = status_escape(&b, (const uint8_t *)p, n, n);
+        if (n >= 9 && strncasecmp(p, "location:", 9) == 0) {
+            /* A redirect's target may carry a token in its query: shown redacted. */
+            char shown[4 * 200 + 8];
+            size_t skip = 9;
+            while (skip < n && (p[skip] == ' ' || p[skip] == '\t'))
+                skip++;
+            conn_hop_location_shown(p + skip, n - skip, shown, sizeof shown);
+            rc = buf_append(&b, p, 9);
+            if (rc == 0)
+                rc = buf_append(&b, " ", 1);
+            if (rc == 0)
+                rc = buf_append(&b, shown, strlen(shown));
+        } else {
+            rc = status_escape(&b, (const uint8_t *)p, n, n);
+        }
         if (rc == 0)
             rc = buf_append(&b, "\r\n", 2);
         p = nl ? nl + 1 : end;
@@ -66,6 +97,14 @@ void conn_hs_refused(struct conn *c)
     char reason[4 * CONN_SHOWN_REASON + 1], shown[4 * CONN_SHOWN_BODY + 1];
     conn_escape(reason, sizeof reason, (const uint8_t *)r.reason,
                 r.reason_len < CONN_SHOWN_REASON ? r.reason_len : CONN_SHOWN_REASON);
+    if (c->location != NULL) {
+        /* A redirect not followed: where it points says more than its body. */
+        bool hint = !c->cfg.follow_redirects && conn_hop_followable(r.status);
+        conn_hop_location_text(c, shown, sizeof shown);
+        conn_finish(c, CONN_ERR_REFUSED, "HTTP/1.%d %d %s, Location: %s%s", r.minor_version,
+                    r.status, reason, shown, hint ? "; use -L to follow" : "");
+        return;
+    }
     conn_escape(shown, sizeof shown, (const uint8_t *)body, k);
     conn_finish(c, CONN_ERR_REFUSED, "HTTP/1.%d %d %s%s%s", r.minor_version, r.status, reason,
                 k ? ": " : "", shown);
@@ -138,6 +177,8 @@ static void handshake_reply(struct conn *c)
         c->body_want = cl ? strtol(cl->value, NULL, 10) : -1;
         c->http_status = r.status;
         c->retry_after = parse_retry_after(handshake_response_header(&r, "Retry-After"));
+        if (conn_hop_reply(c, &r)) /* -L followed it, or refused to */
+            return;
         c->head_len = (size_t)n;
         c->refusing = true;
         c->deadline = conn_now() + CONN_REFUSAL_WAIT_MS;
@@ -154,6 +195,7 @@ static void handshake_reply(struct conn *c)
         memcpy(c->subprotocol, sub, l);
         c->subprotocol[l] = '\0';
     }
+    conn_hop_elapsed(c, "upgraded (HTTP 101)");
     conn_open_session(c, (size_t)n);
 }
 

@@ -1,6 +1,7 @@
 /*
- * conn_int - private to the conn module (conn.c, conn_handshake.c): the struct behind the opaque
- * struct conn and the helpers its files share. Nothing outside conn_*.c includes this.
+ * conn_int - private to the conn module (conn.c, conn_handshake.c, conn_hop.c, conn_info.c):
+ * the struct behind the opaque struct conn and the helpers its files share. Nothing outside
+ * conn_*.c includes this.
  */
 #ifndef WSC_CONN_INT_H
 #define WSC_CONN_INT_H
@@ -53,6 +54,18 @@ struct conn {
     bool throttled;            /* not reading: too much reply output waits (see feed()) */
     uint8_t *rbuf;
     size_t rbuf_size;
+    /* One attempt's hops (conn_hop.c): -L's redirects and the -v timing of each step */
+    struct conn_config base; /* as configured: each attempt starts here (conn_reset()) */
+    int redirects;           /* redirects followed in this attempt */
+    bool redirect_pending;   /* the reply was a redirect: conn_handle() starts the next hop */
+    char *location;          /* a 3xx reply's Location, raw (heap), or NULL */
+    char *hop_host;          /* the redirected hop's strings, which cfg points to (heap) */
+    char *hop_resource;
+    const char **hop_headers; /* base.headers less Authorization and Cookie (heap), or NULL */
+    int64_t hop_start_us;     /* monotonic microseconds when this hop started */
+    bool lookup_seen;         /* the name lookup was under way at some point */
+    bool lookup_logged;
+    int layers_logged; /* transport layers whose connect time -v has shown */
 };
 
 /* conn.c */
@@ -60,8 +73,6 @@ void conn_set_state(struct conn *c, enum conn_state st);
 /* Close the socket and enter DONE with this outcome and detail (fmt NULL: keep the detail). */
 void conn_finish(struct conn *c, enum conn_outcome outcome, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Peer-controlled text for a message to the user: control bytes escaped, never raw. */
-void conn_escape(char *out, size_t n, const uint8_t *p, size_t len);
 /* Write queued bytes until the kernel would block. Returns false if the connection broke. */
 bool conn_flush_out(struct conn *c);
 /* The 101 was accepted (its head is head_len bytes of hs_in): start the session and feed it
@@ -76,5 +87,43 @@ void conn_hs_send(struct conn *c);
 void conn_hs_input(struct conn *c, const uint8_t *data, size_t len);
 /* Report the refusal now (its wait ran out or the server closed). */
 void conn_hs_refused(struct conn *c);
+/* Peer-controlled text for a message to the user: control bytes escaped, never raw (out: n
+ * bytes, at most (n - 1) / 4 bytes of p shown). */
+void conn_escape(char *out, size_t n, const uint8_t *p, size_t len);
+
+/* conn_hop.c: the hops of one attempt */
+/* A non-101 reply's head was parsed (status in r): keep a 3xx's Location for the message and,
+ * with -L, follow it. Returns true when it is taken care of: the transport is closed and
+ * redirect_pending set (conn_handle() then calls conn_hop_next()), or the attempt ended with
+ * CONN_ERR_REDIRECT or CONN_ERR_INTERNAL. false: report it as a refusal. */
+bool conn_hop_reply(struct conn *c, const struct handshake_response *r);
+/* A status -L follows: 301, 302, 303, 307, 308. */
+bool conn_hop_followable(int status);
+/* Start the next hop (redirect_pending was set). */
+void conn_hop_next(struct conn *c);
+/* Back to the configured URL and credentials (base), no redirects followed. */
+void conn_hop_reset(struct conn *c);
+/* The Host header's value for cfg: the host (bracketed if IPv6), ":port" unless the default.
+ * Heap, or NULL when out of memory. */
+char *conn_hop_host_header(const struct conn_config *cfg);
+/* The step a --connect-timeout cut short, for its message ("connecting", "during the TLS
+ * handshake", ...). Valid until the next call. */
+const char *conn_hop_timeout_step(const struct conn *c);
+/* Free what the hops own (conn_free()). */
+void conn_hop_free(struct conn *c);
+/* "; Location: URL" for the refusal's message (url_display() of the resolved Location, or the
+ * raw value escaped and cut when it does not resolve; "" without one), into out (n bytes). */
+void conn_hop_location_text(const struct conn *c, char *out, size_t n);
+/* A Location value as shown (messages, -v): userinfo and query values "[redacted]", control
+ * bytes escaped, cut after 200 bytes ("..."), into out (n bytes). */
+void conn_hop_location_shown(const char *value, size_t len, char *out, size_t n);
+/* -v timing: conn_hop_started() when a hop starts connecting; conn_hop_steps() after each
+ * transport call logs the steps that completed (name lookup, each layer); conn_hop_elapsed()
+ * logs "WHAT after N ms". */
+void conn_hop_started(struct conn *c);
+void conn_hop_steps(struct conn *c);
+/* A -v line from the transport (logged already): the lookup's time follows "resolved ...". */
+void conn_hop_transport_line(struct conn *c, const char *line);
+void conn_hop_elapsed(const struct conn *c, const char *what);
 
 #endif

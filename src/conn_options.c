@@ -50,6 +50,9 @@ void conn_options_config(const struct options *o, const char *authorization,
     cfg->nheaders = o->nheaders;
     cfg->origin = o->origin;
     cfg->authorization = authorization ? authorization : o->authorization;
+    cfg->follow_redirects = o->location || o->location_trusted;
+    cfg->max_redirs = o->max_redirs;
+    cfg->location_trusted = o->location_trusted;
     cfg->tls_opts.cacert = o->cacert;
     cfg->tls_opts.insecure = o->insecure;
     cfg->tls_opts.capath = o->capath;

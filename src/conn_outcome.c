@@ -30,6 +30,7 @@ static const struct {
     [CONN_ERR_PING_TIMEOUT] = {"err-ping-timeout", EXIT_TIMEOUT, NULL, 0},
     [CONN_ERR_HANDSHAKE] = {"err-handshake", EXIT_HANDSHAKE, "bad handshake reply", ':'},
     [CONN_ERR_REFUSED] = {"err-refused", EXIT_UPGRADE_REFUSED, "server refused the upgrade", ':'},
+    [CONN_ERR_REDIRECT] = {"err-redirect", EXIT_REDIRECT, "cannot follow the redirect", ':'},
     [CONN_ERR_PROTOCOL] = {"err-protocol", EXIT_PROTOCOL, "server broke the protocol", ':'},
     [CONN_ERR_SERVER_CLOSE] = {"err-server-close", EXIT_SERVER_CLOSE,
                                "server closed the connection with", ' '},

@@ -72,7 +72,7 @@ static void event(struct app *a, const char *name, const char *human, const stru
     snprintf(text, sizeof text, "* %s", human);
     events_show(a, REPL_EVENT,
                 a->o->reconnect && strcmp(name, "established") != 0 &&
-                        strcmp(name, "connected") != 0
+                        strcmp(name, "connected") != 0 && strcmp(name, "redirect") != 0
                     ? LOG_NOTE
                     : LOG_VERBOSE,
                 text);
@@ -255,6 +255,26 @@ void events_disconnected(struct app *a)
         json_field(&json, "error", err);
     json_number(&json, "exit", result);
     event(a, "disconnected", human, &json);
+    buf_free(&json);
+}
+
+/* -L followed a redirect: "* following 301 to URL (1 of 10)" (-v in pipe mode), or a JSON
+ * event. The new connection's "connected" event follows. */
+void events_on_redirect(void *ud, int status, const char *url, int hop)
+{
+    struct app *a = ud;
+    char human[1200];
+    if (a->o->max_redirs >= 0)
+        snprintf(human, sizeof human, "following %d to %s (%d of %ld)", status, url, hop,
+                 a->o->max_redirs);
+    else
+        snprintf(human, sizeof human, "following %d to %s (%d, no limit)", status, url, hop);
+    struct buf json;
+    buf_init(&json);
+    json_number(&json, "status", status);
+    json_field(&json, "location", url);
+    json_number(&json, "hop", hop);
+    event(a, "redirect", human, &json);
     buf_free(&json);
 }
 

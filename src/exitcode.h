@@ -23,6 +23,7 @@ enum wsc_exit {
     EXIT_SERVER_CLOSE = 41, /* the server closed with an error code */
     EXIT_ABNORMAL = 42,     /* closed without a close frame (1006) */
     EXIT_COUNT = 43,        /* the server closed before --count was met */
+    EXIT_REDIRECT = 47,     /* -L: too many redirects, a bad Location, a refused downgrade */
     EXIT_BROKEN = 56,       /* connection reset / I/O error */
     EXIT_CERT = 60,
     EXIT_PINNED = 90, /* the server's public key is not the pinned one (--pinnedpubkey) */

@@ -377,6 +377,7 @@ int loop_run(const struct options *o)
         .on_ping = events_on_ping,
         .on_pong = events_on_pong,
         .rx_paused = rx_paused,
+        .on_redirect = events_on_redirect,
     };
     conn_options_config(o, NULL, &a.conn_cfg);
     a.c = conn_new(&a.conn_cfg, &h, &a);

@@ -88,6 +88,7 @@ bool policy_fatal(int result, int http_status)
     case EXIT_WRITE:
     case EXIT_CERT:
     case EXIT_PINNED:
+    case EXIT_REDIRECT: /* -L: a redirect loop, a bad Location, a downgrade */
     case EXIT_INTERNAL:
         return true;
     case EXIT_UPGRADE_REFUSED:

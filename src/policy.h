@@ -78,7 +78,8 @@ bool policy_stable(int64_t established_at, int64_t now);
 
 /* True for a failure that trying again cannot fix (exit code, and the HTTP status of a refused
  * upgrade): a bad URL or option, bad input, a malformed handshake reply, stdout gone, a
- * certificate that does not verify or a public key that is not pinned, an internal error, and any 4xx but 408 and 429. */
+ * certificate that does not verify or a public key that is not pinned, a redirect -L cannot
+ * follow, an internal error, and any 4xx but 408 and 429. */
 bool policy_fatal(int result, int http_status);
 
 enum policy_retry {

@@ -277,6 +277,20 @@ const char *transport_tls_info(const struct transport *t)
     return t->tls_layer ? tls_info(t->tls_layer) : "";
 }
 
+int transport_layers_connected(const struct transport *t)
+{
+    int i = 0;
+
+    while (i < t->n && t->stack[i]->connected)
+        i++;
+    return i;
+}
+
+const char *transport_layer_name(const struct transport *t, int i)
+{
+    return i >= 0 && i < t->n ? t->stack[i]->ops->name : "";
+}
+
 void transport_describe(const struct transport *t, char *out, size_t n)
 {
     size_t used = 0;

@@ -126,6 +126,10 @@ const char *transport_peer(const struct transport *t);
 /* For -v after TLS: "TLSv1.3, TLS_AES_256_GCM_SHA384, subject CN=localhost, issuer CN=Test CA";
  * "" without TLS. */
 const char *transport_tls_info(const struct transport *t);
+/* How many layers have connected, bottom up (the socket is layer 0), and the name of layer i
+ * ("tcp", "tls", a proxy's; "" when out of range): conn.c times each step for -v with them. */
+int transport_layers_connected(const struct transport *t);
+const char *transport_layer_name(const struct transport *t, int i);
 
 /* One line for -v, each layer bottom up: "TCP 127.0.0.1:443 | TLSv1.3, ...". */
 void transport_describe(const struct transport *t, char *out, size_t n);

@@ -53,6 +53,20 @@ int url_parse(const char *s, struct url *u, const char **why);
 int url_from_fields(const char *host, const char *port, const char *path, const char *protocol,
                     struct url *u, const char **why);
 
+/*
+ * Resolve ref, a redirect's Location value, against the URL base (RFC 3986 §5.2, as RFC 9110
+ * §10.2.2 asks) into *out, as url_parse() would parse the result. ref may be an absolute URL
+ * ("wss://h/x"; http:// and https:// are taken as ws:// and wss://), a network-path reference
+ * ("//h:8080/x": base's scheme), an absolute path ("/x?q"), a relative path ("x", "../x": merged
+ * with base's directory), a query alone ("?q": base's path) or empty (base itself). Dot segments
+ * are removed from the path (§5.2.4), never from the query. A fragment ("#f") is dropped: it is
+ * never sent. base's user and password are not carried over; a userinfo in ref is parsed into
+ * out as url_parse() does (the caller decides what to do with it). Returns URL_OK or one of
+ * url_parse()'s errors, with *why (if not NULL) a static explanation: URL_ERR_SCHEME for any
+ * other scheme ("ftp:", "javascript:"), URL_ERR_SYNTAX for control bytes or spaces.
+ */
+int url_resolve(const struct url *base, const char *ref, struct url *out, const char **why);
+
 /* Release the fields; url_free(NULL) is a no-op. */
 void url_free(struct url *u);
 

@@ -117,6 +117,13 @@ static const struct {
     {{"--reconnect-delay", "1:", "ws://h/"}, NULL, 2, "--reconnect-delay"},
     {{"--reconnect-delay", ":5", "ws://h/"}, NULL, 2, "--reconnect-delay"},
     {{"--reconnect-max", "0", "ws://h/"}, NULL, 2, "--reconnect-max"},
+    /* redirects: -1 (no limit) and up */
+    {{"--max-redirs", "-2", "ws://h/"}, NULL, 2, "--max-redirs"},
+    {{"--max-redirs", "x", "ws://h/"}, NULL, 2, "--max-redirs"},
+    {{"--max-redirs", "", "ws://h/"}, NULL, 2, "--max-redirs"},
+    {{"--max-redirs", "2147483648", "ws://h/"}, NULL, 2, "--max-redirs"},
+    {{"--max-redirs", "-1", "ws://h/"}, NULL, CLI_OK, NULL},
+    {{"--max-redirs", "0", "-L", "ws://h/"}, NULL, CLI_OK, NULL},
     /* counts */
     {{"--count", "0", "ws://h/"}, NULL, 2, "--count"},
     {{"-n", "-1", "ws://h/"}, NULL, 2, "--count"},

@@ -42,6 +42,8 @@ static const struct {
      "bad handshake reply: connection closed before any reply"},
     {CONN_ERR_REFUSED, 22, "HTTP/1.1 403 Forbidden: go away",
      "server refused the upgrade: HTTP/1.1 403 Forbidden: go away"},
+    {CONN_ERR_REDIRECT, 47, "maximum (10) redirects followed (--max-redirs)",
+     "cannot follow the redirect: maximum (10) redirects followed (--max-redirs)"},
     {CONN_ERR_PROTOCOL, 40, "reserved opcode 3 (sent close 1002)",
      "server broke the protocol: reserved opcode 3 (sent close 1002)"},
     {CONN_ERR_SERVER_CLOSE, 41, "1011: oops", "server closed the connection with 1011: oops"},
@@ -168,7 +170,39 @@ START_TEST(options_config_maps_every_field)
     /* /connect TOKEN replaces the credentials */
     conn_options_config(&o, "Bearer other", &c);
     ck_assert_str_eq(c.authorization, "Bearer other");
+    ck_assert(!c.follow_redirects); /* no -L: redirects are refusals */
     cli_free(&o);
+}
+END_TEST
+
+/* -L follows up to 10 by default; --location-trusted implies -L; --max-redirs -1 = no limit. */
+START_TEST(options_config_redirects)
+{
+    static const struct {
+        const char *args[4];
+        bool follow, trusted;
+        long max;
+    } rows[] = {
+        {{"-L", "ws://h/"}, true, false, 10},
+        {{"--location", "--max-redirs", "-1", "ws://h/"}, true, false, -1},
+        {{"--location-trusted", "ws://h/"}, true, true, 10},
+        {{"--max-redirs", "3", "ws://h/"}, false, false, 3},
+    };
+    for (size_t i = 0; i < NROWS(rows); i++) {
+        struct options o;
+        char err[256];
+        char *argv[6] = {"wsc"};
+        int argc = 1;
+        for (size_t j = 0; j < 4 && rows[i].args[j]; j++)
+            argv[argc++] = (char *)rows[i].args[j];
+        ck_assert_int_eq(cli_parse(&o, argc, argv, NULL, err, sizeof err), CLI_OK);
+        struct conn_config c;
+        conn_options_config(&o, NULL, &c);
+        ck_assert_msg(c.follow_redirects == rows[i].follow, "row %zu: follow", i);
+        ck_assert_msg(c.location_trusted == rows[i].trusted, "row %zu: trusted", i);
+        ck_assert_int_eq(c.max_redirs, rows[i].max);
+        cli_free(&o);
+    }
 }
 END_TEST
 
@@ -260,6 +294,7 @@ static Suite *conn_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("conn_options_config");
     tcase_add_test(tc, options_config_maps_every_field);
+    tcase_add_test(tc, options_config_redirects);
     suite_add_tcase(s, tc);
     tc = tcase_create("life_cycle");
     tcase_add_test(tc, new_refuses_server_role);

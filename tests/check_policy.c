@@ -264,6 +264,7 @@ static const struct {
     {EXIT_WRITE, 0, true},
     {EXIT_CERT, 0, true},
     {EXIT_PINNED, 0, true},
+    {EXIT_REDIRECT, 302, true},
     {EXIT_INTERNAL, 0, true},
     {EXIT_OK, 0, false},
     {EXIT_RESOLVE, 0, false},

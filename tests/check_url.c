@@ -378,6 +378,167 @@ START_TEST(host_header_from_fields_bare_ipv6_is_bracketed)
 }
 END_TEST
 
+/* url_resolve(): RFC 3986 §5.4's examples against its base "http://a/b/c/d;p?q" (here ws://),
+ * then what a WebSocket redirect adds. want is url_display()'s form of the result, or NULL for
+ * an error (err). */
+static const struct {
+    const char *base, *ref, *want;
+    int err;
+} resolve_rows[] = {
+    /* §5.4.1 normal examples ("g:h" is another scheme: refused, see below) */
+    {"ws://a/b/c/d;p?q", "g", "ws://a/b/c/g", 0},
+    {"ws://a/b/c/d;p?q", "./g", "ws://a/b/c/g", 0},
+    {"ws://a/b/c/d;p?q", "g/", "ws://a/b/c/g/", 0},
+    {"ws://a/b/c/d;p?q", "/g", "ws://a/g", 0},
+    {"ws://a/b/c/d;p?q", "//g", "ws://g/", 0},
+    {"ws://a/b/c/d;p?q", "?y", "ws://a/b/c/d;p?y", 0},
+    {"ws://a/b/c/d;p?q", "g?y", "ws://a/b/c/g?y", 0},
+    {"ws://a/b/c/d;p?q", "#s", "ws://a/b/c/d;p?q", 0},
+    {"ws://a/b/c/d;p?q", "g#s", "ws://a/b/c/g", 0},
+    {"ws://a/b/c/d;p?q", "g?y#s", "ws://a/b/c/g?y", 0},
+    {"ws://a/b/c/d;p?q", ";x", "ws://a/b/c/;x", 0},
+    {"ws://a/b/c/d;p?q", "g;x", "ws://a/b/c/g;x", 0},
+    {"ws://a/b/c/d;p?q", "g;x?y#s", "ws://a/b/c/g;x?y", 0},
+    {"ws://a/b/c/d;p?q", "", "ws://a/b/c/d;p?q", 0},
+    {"ws://a/b/c/d;p?q", ".", "ws://a/b/c/", 0},
+    {"ws://a/b/c/d;p?q", "./", "ws://a/b/c/", 0},
+    {"ws://a/b/c/d;p?q", "..", "ws://a/b/", 0},
+    {"ws://a/b/c/d;p?q", "../", "ws://a/b/", 0},
+    {"ws://a/b/c/d;p?q", "../g", "ws://a/b/g", 0},
+    {"ws://a/b/c/d;p?q", "../..", "ws://a/", 0},
+    {"ws://a/b/c/d;p?q", "../../", "ws://a/", 0},
+    {"ws://a/b/c/d;p?q", "../../g", "ws://a/g", 0},
+    /* §5.4.2 abnormal examples */
+    {"ws://a/b/c/d;p?q", "../../../g", "ws://a/g", 0},
+    {"ws://a/b/c/d;p?q", "../../../../g", "ws://a/g", 0},
+    {"ws://a/b/c/d;p?q", "/./g", "ws://a/g", 0},
+    {"ws://a/b/c/d;p?q", "/../g", "ws://a/g", 0},
+    {"ws://a/b/c/d;p?q", "g.", "ws://a/b/c/g.", 0},
+    {"ws://a/b/c/d;p?q", ".g", "ws://a/b/c/.g", 0},
+    {"ws://a/b/c/d;p?q", "g..", "ws://a/b/c/g..", 0},
+    {"ws://a/b/c/d;p?q", "..g", "ws://a/b/c/..g", 0},
+    {"ws://a/b/c/d;p?q", "./../g", "ws://a/b/g", 0},
+    {"ws://a/b/c/d;p?q", "./g/.", "ws://a/b/c/g/", 0},
+    {"ws://a/b/c/d;p?q", "g/./h", "ws://a/b/c/g/h", 0},
+    {"ws://a/b/c/d;p?q", "g/../h", "ws://a/b/c/h", 0},
+    {"ws://a/b/c/d;p?q", "g;x=1/./y", "ws://a/b/c/g;x=1/y", 0},
+    {"ws://a/b/c/d;p?q", "g;x=1/../y", "ws://a/b/c/y", 0},
+    /* the query keeps its dots (shown redacted: the value is "y/./x") */
+    {"ws://a/b/c/d;p?q", "g?y/./x", "ws://a/b/c/g?y/./x", 0},
+    {"ws://a/b/c/d;p?q", "g?y=/../x", "ws://a/b/c/g?y=[redacted]", 0},
+    /* absolute: http(s) map to ws(s), dot segments go, the port is the scheme's default */
+    {"ws://a/x", "http://h:81/p/../q?r", "ws://h:81/q?r", 0},
+    {"ws://a/x", "https://h/x", "wss://h/x", 0},
+    {"wss://a/x", "WS://H:8080", "ws://H:8080/", 0},
+    {"ws://a:1/x", "wss://[::1]:9/s", "wss://[::1]:9/s", 0},
+    {"ws://a/x", "ws://h?x=1", "ws://h/?x=[redacted]", 0},
+    /* network-path: base's scheme */
+    {"wss://a:8443/x", "//b:9443/y", "wss://b:9443/y", 0},
+    {"ws://a/x", "//127.0.0.1:5/", "ws://127.0.0.1:5/", 0},
+    /* base's port and IPv6 brackets are kept; its credentials are not carried over */
+    {"ws://u:secret@a:8080/d/e", "f", "ws://a:8080/d/f", 0},
+    {"ws://[::1]:9000/a/b", "c?d=1", "ws://[::1]:9000/a/c?d=[redacted]", 0},
+    {"ws://[::1]:9000/a/b", "/", "ws://[::1]:9000/", 0},
+    {"wss://a/", "?t=1", "wss://a/?t=[redacted]", 0},
+    {"ws://a/p?q", "?", "ws://a/p?", 0},
+    /* errors: another scheme, no host, bad bytes, bad port */
+    {"ws://a/b", "g:h", NULL, URL_ERR_SCHEME},
+    {"ws://a/b", "ftp://h/x", NULL, URL_ERR_SCHEME},
+    {"ws://a/b", "javascript:alert(1)", NULL, URL_ERR_SCHEME},
+    {"ws://a/b", "file:///etc/passwd", NULL, URL_ERR_SCHEME},
+    {"ws://a/b", "http:g", NULL, URL_ERR_SCHEME},
+    {"ws://a/b", "ws://", NULL, URL_ERR_HOST},
+    {"ws://a/b", "//", NULL, URL_ERR_HOST},
+    {"ws://a/b", "///x", NULL, URL_ERR_HOST},
+    {"ws://a/b", "ws://h:0/", NULL, URL_ERR_PORT},
+    {"ws://a/b", "/a b", NULL, URL_ERR_SYNTAX},
+    {"ws://a/b", "/x\r\nSet-Cookie: y", NULL, URL_ERR_SYNTAX},
+    {"ws://a/b", "ws://h/\x1b[2J", NULL, URL_ERR_SYNTAX},
+};
+
+START_TEST(resolve_table)
+{
+    struct url base, out;
+    const char *why = NULL;
+    ck_assert_int_eq(url_parse(resolve_rows[_i].base, &base, NULL), URL_OK);
+    int rc = url_resolve(&base, resolve_rows[_i].ref, &out, &why);
+    if (resolve_rows[_i].want == NULL) {
+        ck_assert_msg(rc == resolve_rows[_i].err, "row %d \"%s\": rc %d, want %d", _i,
+                      resolve_rows[_i].ref, rc, resolve_rows[_i].err);
+        ck_assert_msg(why != NULL && *why != '\0', "row %d: no why", _i);
+        ck_assert_ptr_null(out.host);
+        ck_assert_ptr_null(out.resource);
+    } else {
+        ck_assert_msg(rc == URL_OK, "row %d \"%s\": rc %d (%s)", _i, resolve_rows[_i].ref, rc,
+                      why ? why : "");
+        char *d = url_display(&out);
+        ck_assert_msg(strcmp(d, resolve_rows[_i].want) == 0, "row %d \"%s\": \"%s\", want \"%s\"",
+                      _i, resolve_rows[_i].ref, d, resolve_rows[_i].want);
+        free(d);
+        ck_assert_ptr_null(out.password);
+    }
+    url_free(&out);
+    url_free(&base);
+}
+END_TEST
+
+/* http:// and https:// locations become ws:// and wss:// with their own default ports. */
+START_TEST(resolve_http_maps_to_ws_fields)
+{
+    struct url base, out;
+    ck_assert_int_eq(url_parse("wss://a:8443/x", &base, NULL), URL_OK);
+    ck_assert_int_eq(url_resolve(&base, "http://b/y", &out, NULL), URL_OK);
+    ck_assert(!out.tls);
+    ck_assert_uint_eq(out.port, 80);
+    ck_assert_str_eq(out.host, "b");
+    ck_assert_str_eq(out.resource, "/y");
+    url_free(&out);
+    ck_assert_int_eq(url_resolve(&base, "https://b", &out, NULL), URL_OK);
+    ck_assert(out.tls);
+    ck_assert_uint_eq(out.port, 443);
+    ck_assert_str_eq(out.resource, "/");
+    url_free(&out);
+    url_free(&base);
+}
+END_TEST
+
+/* A userinfo in the Location is parsed (the caller decides); base's is never carried over. */
+START_TEST(resolve_userinfo_only_from_ref)
+{
+    struct url base, out;
+    ck_assert_int_eq(url_parse("ws://u:p@a/x", &base, NULL), URL_OK);
+    ck_assert_int_eq(url_resolve(&base, "/y", &out, NULL), URL_OK);
+    ck_assert_ptr_null(out.user);
+    ck_assert_ptr_null(out.password);
+    url_free(&out);
+    ck_assert_int_eq(url_resolve(&base, "ws://v:w@b/", &out, NULL), URL_OK);
+    ck_assert_str_eq(out.user, "v");
+    ck_assert_str_eq(out.password, "w");
+    url_free(&out);
+    url_free(&base);
+}
+END_TEST
+
+/* A long relative path climbs no higher than the root, whatever the number of "..". */
+START_TEST(resolve_many_dot_dot_segments)
+{
+    struct url base, out;
+    char ref[3 * 200 + 2];
+    size_t n = 0;
+    for (int i = 0; i < 200; i++) {
+        memcpy(ref + n, "../", 3);
+        n += 3;
+    }
+    ref[n++] = 'z';
+    ref[n] = '\0';
+    ck_assert_int_eq(url_parse("ws://a/b/c/d", &base, NULL), URL_OK);
+    ck_assert_int_eq(url_resolve(&base, ref, &out, NULL), URL_OK);
+    ck_assert_str_eq(out.resource, "/z");
+    url_free(&out);
+    url_free(&base);
+}
+END_TEST
+
 #define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *url_suite(void)
@@ -396,6 +557,13 @@ static Suite *url_suite(void)
     tc = tcase_create("url_from_fields");
     tcase_add_loop_test(tc, from_fields_table, 0, NROWS(url_fields));
     tcase_add_test(tc, from_fields_host_is_url_says_so);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("url_resolve");
+    tcase_add_loop_test(tc, resolve_table, 0, NROWS(resolve_rows));
+    tcase_add_test(tc, resolve_http_maps_to_ws_fields);
+    tcase_add_test(tc, resolve_userinfo_only_from_ref);
+    tcase_add_test(tc, resolve_many_dot_dot_segments);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("url_host_header");
