@@ -200,6 +200,15 @@ static void transport_failed(struct conn *c, int err)
     case T_ERR_CONNECT:
         conn_finish(c, CONN_ERR_CONNECT, "%s", transport_error(c->t));
         break;
+    case T_ERR_PROXY_RESOLVE:
+        conn_finish(c, CONN_ERR_PROXY_RESOLVE, "%s", transport_error(c->t));
+        break;
+    case T_ERR_PROXY_CONNECT:
+        conn_finish(c, CONN_ERR_PROXY_CONNECT, "%s", transport_error(c->t));
+        break;
+    case T_ERR_PROXY:
+        conn_finish(c, CONN_ERR_PROXY, "%s", transport_error(c->t));
+        break;
     case T_ERR_TLS:
         conn_finish(c, CONN_ERR_TLS, "%s", transport_error(c->t));
         break;
