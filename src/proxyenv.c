@@ -95,7 +95,8 @@ static int parse_url(const char *url, struct proxy_spec *out, char *err, size_t 
             if (strlen(schemes[i].name) == len && strncasecmp(schemes[i].name, url, len) == 0)
                 break;
         if (i == ns) {
-            char scheme[24];
+            /* Name it when it looks like one: a short word (not a pasted secret). */
+            char scheme[12];
             bool plain = len > 0 && len < sizeof scheme;
             for (size_t k = 0; plain && k < len; k++)
                 plain = (url[k] >= 'a' && url[k] <= 'z') || (url[k] >= 'A' && url[k] <= 'Z') ||
