@@ -106,11 +106,9 @@ END_TEST
 
 /* Errors never show the credentials, wherever the URL goes wrong; nor keep them in *out. */
 static const char *const secret_bad[] = {
-    "ftp://u:" SECRET "@p.test",     "http://u:" SECRET "@p.test:0",
-    "http://u:" SECRET "@p.test/x",  "http://" SECRET "@",
-    "http://u:" SECRET "%zz@p.test", "http://u:" SECRET "@[::1",
-    SECRET "://u@p.test",            "http://u:" SECRET "@p test",
-    "http://" SECRET ":x@p.test:1x",
+    "ftp://u:" SECRET "@p.test", "http://u:" SECRET "@p.test:0",  "http://u:" SECRET "@p.test/x",
+    "http://" SECRET "@",        "http://u:" SECRET "%zz@p.test", "http://u:" SECRET "@[::1",
+    SECRET "://u@p.test",        "http://u:" SECRET "@p test",    "http://" SECRET ":x@p.test:1x",
 };
 
 START_TEST(parse_error_never_shows_secret)
@@ -199,7 +197,11 @@ static const struct {
      false,
      "opt.test",
      "--proxy"},
-    {"--proxy for wss too", {.proxy = P_OPT, .env_https_proxy = P_HTTPS}, true, "opt.test", "--proxy"},
+    {"--proxy for wss too",
+     {.proxy = P_OPT, .env_https_proxy = P_HTTPS},
+     true,
+     "opt.test",
+     "--proxy"},
     {"--proxy \"\" turns the environment off",
      {.proxy = "", .env_http_proxy = P_HTTP, .env_all_proxy = P_ALL},
      false,
@@ -235,17 +237,20 @@ static const struct {
      false,
      "lower-http.test",
      "from http_proxy"},
-    {"no_proxy not matching", {.env_http_proxy = P_HTTP, .env_no_proxy = "notexample.test"}, false,
-     "lower-http.test", "from http_proxy"},
+    {"no_proxy not matching",
+     {.env_http_proxy = P_HTTP, .env_no_proxy = "notexample.test"},
+     false,
+     "lower-http.test",
+     "from http_proxy"},
 };
 
 START_TEST(select_precedence_table)
 {
     struct proxy_spec s;
     char why[256] = "";
-    ck_assert_msg(proxy_select(&sel[_i].in, sel[_i].tls, "ws.example.test", 8080, &s, why,
-                               sizeof why) == 0,
-                  "%s: %s", sel[_i].name, why);
+    ck_assert_msg(
+        proxy_select(&sel[_i].in, sel[_i].tls, "ws.example.test", 8080, &s, why, sizeof why) == 0,
+        "%s: %s", sel[_i].name, why);
     if (sel[_i].host == NULL)
         ck_assert_msg(s.type == PROXY_NONE, "%s: got %s", sel[_i].name, s.host);
     else
@@ -287,8 +292,8 @@ END_TEST
 
 START_TEST(select_copies_cacert_and_insecure)
 {
-    struct proxy_inputs in = {.env_https_proxy = "https://p.test", .cacert = "/ca.pem",
-                              .insecure = true};
+    struct proxy_inputs in = {
+        .env_https_proxy = "https://p.test", .cacert = "/ca.pem", .insecure = true};
     struct proxy_spec s;
     char why[256];
     ck_assert_int_eq(proxy_select(&in, true, "h", 1, &s, why, sizeof why), 0);
