@@ -53,6 +53,7 @@ struct conn {
     bool throttled;            /* not reading: too much reply output waits (see feed()) */
     uint8_t *rbuf;
     size_t rbuf_size;
+    struct proxy_spec proxy; /* proxy_select()'s choice at the last conn_start() (secret) */
 };
 
 /* conn.c */
