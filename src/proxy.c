@@ -132,8 +132,7 @@ static int queue(struct proxy *p, int n, enum px_state next)
     if (n == PW_ERR_BAD_HOST)
         return refuse(p, "%s: the host name '%s' cannot be sent to a proxy", p->name, p->host);
     if (n < 0)
-        return refuse(p, "%s: the host name or credentials are too long for the protocol",
-                      p->name);
+        return refuse(p, "%s: the host name or credentials are too long for the protocol", p->name);
     p->out_len = (size_t)n;
     p->out_off = 0;
     p->state = next;
@@ -158,8 +157,7 @@ static int queue_http(struct proxy *p)
 static int queue_socks5_connect(struct proxy *p)
 {
     if (p->atyp)
-        return queue(p,
-                     proxy_socks5_connect_addr(p->out, sizeof p->out, p->atyp, p->sa, p->port),
+        return queue(p, proxy_socks5_connect_addr(p->out, sizeof p->out, p->atyp, p->sa, p->port),
                      PX_S5_CONNECT);
     return queue(p, proxy_socks5_connect_name(p->out, sizeof p->out, p->host, p->port),
                  PX_S5_CONNECT);
@@ -190,8 +188,8 @@ static int start(struct proxy *p)
                      PX_S4);
     case PROXY_SOCKS5:
         if (!literal(p)) {
-            struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                                     .ai_flags = AI_NUMERICSERV};
+            struct addrinfo hints = {
+                .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
             char port[8];
             snprintf(port, sizeof port, "%u", (unsigned)p->port);
             p->res = resolve_start(p->host, port, &hints);
@@ -255,8 +253,7 @@ static int resolved(struct proxy *p)
     }
     freeaddrinfo(ai);
     if (!p->atyp) {
-        layer_set_err(&p->base, "could not resolve host '%s': no IPv4 or IPv6 address",
-                      p->host);
+        layer_set_err(&p->base, "could not resolve host '%s': no IPv4 or IPv6 address", p->host);
         return fail(p, T_ERR_RESOLVE);
     }
     layer_log(&p->base, "resolved %s to %s (for the SOCKS5 proxy)", p->host, shown);
@@ -272,9 +269,11 @@ static int flush(struct proxy *p)
         long r = b->ops->write(b, p->out + p->out_off, p->out_len - p->out_off);
         if (r == T_AGAIN)
             return 0;
-        if (r < 0)
-            return refuse(p, "%s: connection broke while sending: %s", p->name,
-                          p->base.env->err);
+        if (r < 0) {
+            char why[sizeof p->base.env->err];
+            snprintf(why, sizeof why, "%s", p->base.env->err);
+            return refuse(p, "%s: connection broke while sending: %s", p->name, why);
+        }
         p->out_off += (size_t)r;
     }
     if (p->out_len) {
@@ -298,7 +297,10 @@ static int http_reply(struct proxy *p)
     char reason[420], line[480];
     int k;
 
-    if (!http_head_complete(p->in, p->in_len, &p->scanned) && p->in_len < sizeof p->in)
+    /* The parser runs on the first bytes (a reply that is not HTTP fails at once), then only
+     * once the head is complete (no reparsing a slow reply on every byte). */
+    if (!http_head_complete(p->in, p->in_len, &p->scanned) && p->in_len < sizeof p->in &&
+        p->in_len > 32)
         return 0;
     k = proxy_http_parse(p->in, p->in_len, &r);
     if (k == PW_NEED_MORE)
@@ -307,9 +309,9 @@ static int http_reply(struct proxy *p)
         char start[120];
         escape(start, sizeof start, p->in, p->in_len, 24);
         return refuse(p, "%s sent an invalid reply: %s ('%s')", p->name,
-                      r.http_error == HTTP_ERR_NOT_HTTP    ? "not HTTP"
-                      : r.http_error == HTTP_ERR_VERSION   ? "not HTTP/1.x"
-                      : r.http_error == HTTP_ERR_TOO_LONG  ? "the head is too long"
+                      r.http_error == HTTP_ERR_NOT_HTTP           ? "not HTTP"
+                      : r.http_error == HTTP_ERR_VERSION          ? "not HTTP/1.x"
+                      : r.http_error == HTTP_ERR_TOO_LONG         ? "the head is too long"
                       : r.http_error == HTTP_ERR_TOO_MANY_HEADERS ? "too many header fields"
                                                                   : "malformed head",
                       start);
@@ -326,8 +328,9 @@ static int http_reply(struct proxy *p)
         char scheme[60] = "";
         if (r.auth_scheme && !http_name_is(r.auth_scheme, r.auth_scheme_len, "Basic")) {
             escape(scheme, sizeof scheme, r.auth_scheme, r.auth_scheme_len, 20);
-            return refuse(p, "%s refused the tunnel to %s: %s: it wants %s authentication; "
-                             "wsc only sends Basic",
+            return refuse(p,
+                          "%s refused the tunnel to %s: %s: it wants %s authentication; "
+                          "wsc only sends Basic",
                           p->name, p->target, line, scheme);
         }
         return refuse(p, "%s refused the tunnel to %s: %s: %s", p->name, p->target, line,
@@ -352,17 +355,17 @@ static int socks5_reply(struct proxy *p)
             return queue_socks5_connect(p);
         if (v == SOCKS5_METHOD_USERPASS && p->spec.has_auth) {
             layer_log(&p->base, "%s: sending username/password [redacted]", p->name);
-            return queue(
-                p, proxy_socks5_userpass(p->out, sizeof p->out, p->spec.user, p->spec.pass),
-                PX_S5_AUTH);
+            return queue(p,
+                         proxy_socks5_userpass(p->out, sizeof p->out, p->spec.user, p->spec.pass),
+                         PX_S5_AUTH);
         }
         if (v == SOCKS5_METHOD_NO_ACCEPTABLE)
             return refuse(p, "%s %s", p->name,
                           p->spec.has_auth
                               ? "accepts neither no authentication nor username/password"
                               : "needs credentials (--proxy-user)");
-        return refuse(p, "%s chose authentication method 0x%02x, which wsc did not offer",
-                      p->name, v);
+        return refuse(p, "%s chose authentication method 0x%02x, which wsc did not offer", p->name,
+                      v);
     case PX_S5_AUTH:
         k = proxy_socks5_parse_userpass(in, p->in_len, &v);
         if (k <= 0)
@@ -384,8 +387,8 @@ static int socks5_reply(struct proxy *p)
     if (k == PW_NEED_MORE)
         return 0;
     if (k == PW_ERR_VERSION)
-        return refuse(p, "%s sent a reply that is not SOCKS5 (first byte 0x%02x)%s", p->name,
-                      in[0], in[0] == 'H' ? ": is it an HTTP proxy?" : "");
+        return refuse(p, "%s sent a reply that is not SOCKS5 (first byte 0x%02x)%s", p->name, in[0],
+                      in[0] == 'H' ? ": is it an HTTP proxy?" : "");
     return refuse(p, "%s sent a malformed reply (address type %d)", p->name, in[3]);
 }
 
@@ -398,8 +401,8 @@ static int socks4_reply(struct proxy *p)
     if (k == PW_NEED_MORE)
         return 0;
     if (k < 0)
-        return refuse(p, "%s sent a reply that is not SOCKS4 (first byte 0x%02x)%s", p->name,
-                      in[0], in[0] == 'H' ? ": is it an HTTP proxy?" : "");
+        return refuse(p, "%s sent a reply that is not SOCKS4 (first byte 0x%02x)%s", p->name, in[0],
+                      in[0] == 'H' ? ": is it an HTTP proxy?" : "");
     if (v != SOCKS4_REP_GRANTED)
         return refuse(p, "%s could not open the tunnel to %s: %s (reply 0x%02x)", p->name,
                       p->target, proxy_socks4_reply_text(v), v);
@@ -454,8 +457,11 @@ static int proxy_connect(struct layer *l, short revents)
         if (n == 0)
             return refuse(p, "%s closed the connection %s", p->name,
                           p->in_len ? "in the middle of its reply" : "without a reply");
-        if (n < 0)
-            return refuse(p, "%s: connection broke: %s", p->name, l->env->err);
+        if (n < 0) {
+            char why[sizeof l->env->err];
+            snprintf(why, sizeof why, "%s", l->env->err);
+            return refuse(p, "%s: connection broke: %s", p->name, why);
+        }
         p->in_len += (size_t)n;
     }
     if (r < 0)
@@ -568,4 +574,3 @@ struct layer *proxy_new(struct layer_env *env, struct layer *below, const struct
     snprintf(p->name, sizeof p->name, "%s proxy %s", type_name(spec->type), where);
     return &p->base;
 }
-

@@ -49,9 +49,9 @@ int proxy_http_request(char *out, size_t n, const char *host, uint16_t port, con
         snprintf(auth, sizeof auth, "Proxy-Authorization: Basic %s\r\n", b64);
         memset(b64, 0, sizeof b64);
     }
-    len = snprintf(out, n, "CONNECT %s%s%s:%u HTTP/1.1\r\nHost: %s%s%s:%u\r\n%s\r\n",
-                   v6 ? "[" : "", host, v6 ? "]" : "", (unsigned)port, v6 ? "[" : "", host,
-                   v6 ? "]" : "", (unsigned)port, auth);
+    len = snprintf(out, n, "CONNECT %s%s%s:%u HTTP/1.1\r\nHost: %s%s%s:%u\r\n%s\r\n", v6 ? "[" : "",
+                   host, v6 ? "]" : "", (unsigned)port, v6 ? "[" : "", host, v6 ? "]" : "",
+                   (unsigned)port, auth);
     memset(auth, 0, sizeof auth);
     if (len < 0 || (size_t)len >= n) {
         if (n > 0)
@@ -186,8 +186,7 @@ int proxy_socks5_connect_name(uint8_t *out, size_t n, const char *host, uint16_t
     return socks5_connect(out, n, SOCKS5_ATYP_DOMAINNAME, (const uint8_t *)host, hl, port);
 }
 
-int proxy_socks5_connect_addr(uint8_t *out, size_t n, int atyp, const uint8_t *addr,
-                              uint16_t port)
+int proxy_socks5_connect_addr(uint8_t *out, size_t n, int atyp, const uint8_t *addr, uint16_t port)
 {
     if (atyp != SOCKS5_ATYP_IPV4 && atyp != SOCKS5_ATYP_IPV6)
         return PW_ERR_BAD_HOST;
@@ -248,8 +247,7 @@ const char *proxy_socks5_reply_text(int rep)
 
 /* ---- SOCKS4a ---- */
 
-int proxy_socks4_request(uint8_t *out, size_t n, const char *host, uint16_t port,
-                         const char *user)
+int proxy_socks4_request(uint8_t *out, size_t n, const char *host, uint16_t port, const char *user)
 {
     struct in_addr a4;
     size_t ul = strlen(user ? user : ""), hl = strlen(host), len;

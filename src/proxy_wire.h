@@ -48,8 +48,8 @@ int proxy_http_request(char *out, size_t n, const char *host, uint16_t port, con
                        const char *pass, bool redact);
 
 struct proxy_http_reply {
-    int minor_version; /* HTTP/1.x */
-    int status;        /* the final status (1xx interim replies are skipped) */
+    int minor_version;  /* HTTP/1.x */
+    int status;         /* the final status (1xx interim replies are skipped) */
     const char *reason; /* into buf; may be empty */
     size_t reason_len;
     const char *auth_scheme; /* 407: the first Proxy-Authenticate field's scheme, or NULL */
@@ -100,8 +100,7 @@ int proxy_socks5_parse_userpass(const uint8_t *buf, size_t len, int *status);
 int proxy_socks5_connect_name(uint8_t *out, size_t n, const char *host, uint16_t port);
 /* CONNECT to an address: atyp SOCKS5_ATYP_IPV4 with 4 bytes or SOCKS5_ATYP_IPV6 with 16, in
  * network order. */
-int proxy_socks5_connect_addr(uint8_t *out, size_t n, int atyp, const uint8_t *addr,
-                              uint16_t port);
+int proxy_socks5_connect_addr(uint8_t *out, size_t n, int atyp, const uint8_t *addr, uint16_t port);
 
 /*
  * The CONNECT reply (RFC 1928 §6): VER REP RSV ATYP BND.ADDR BND.PORT. *rep gets REP. A
@@ -121,8 +120,7 @@ enum { SOCKS4_VERSION = 0x04, SOCKS4_CMD_CONNECT = 0x01, SOCKS4_REP_GRANTED = 0x
 
 /* VN 4, CD 1, DSTPORT, DSTIP, USERID (user or ""), NUL; for a host that is not an IPv4 literal
  * DSTIP is 0.0.0.1 and the host name follows, NUL-terminated (4A). */
-int proxy_socks4_request(uint8_t *out, size_t n, const char *host, uint16_t port,
-                         const char *user);
+int proxy_socks4_request(uint8_t *out, size_t n, const char *host, uint16_t port, const char *user);
 
 /* The 8-byte reply: *code is CD (0x5a granted). PW_ERR_VERSION when VN is not 0 (4 is accepted
  * too, as some servers send it). */

@@ -180,6 +180,13 @@ static int proxy_failure(struct transport *t, const struct layer *l, int code)
         return T_ERR_PROXY_RESOLVE;
     }
     if (code == T_ERR_CONNECT) {
+        char tried[320];
+        size_t wl = strlen(why), tl;
+        /* "(tried 127.0.0.1:1)" says nothing more when that is the proxy's address itself */
+        snprintf(tried, sizeof tried, " (tried %s)", where);
+        tl = strlen(tried);
+        if (wl > tl && strcmp(why + wl - tl, tried) == 0)
+            why[wl - tl] = '\0';
         set_err(t, "%s: %s", where, why);
         return T_ERR_PROXY_CONNECT;
     }

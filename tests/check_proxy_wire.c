@@ -205,8 +205,7 @@ START_TEST(socks5_greeting_bytes)
     uint8_t out[8];
 
     assert_bytes(out, proxy_socks5_greeting(out, sizeof out, false), BYTES(0x05, 0x01, 0x00));
-    assert_bytes(out, proxy_socks5_greeting(out, sizeof out, true),
-                 BYTES(0x05, 0x02, 0x00, 0x02));
+    assert_bytes(out, proxy_socks5_greeting(out, sizeof out, true), BYTES(0x05, 0x02, 0x00, 0x02));
 }
 END_TEST
 
@@ -268,11 +267,11 @@ START_TEST(socks5_connect_bytes)
                  proxy_socks5_connect_addr(out, sizeof out, SOCKS5_ATYP_IPV4,
                                            (const uint8_t[]){127, 0, 0, 1}, 80),
                  BYTES(0x05, 0x01, 0x00, 0x01, 127, 0, 0, 1, 0x00, 0x50));
-    assert_bytes(out,
-                 proxy_socks5_connect_addr(out, sizeof out, SOCKS5_ATYP_IPV6,
-                                           (const uint8_t[16]){[15] = 1}, 443),
-                 BYTES(0x05, 0x01, 0x00, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-                       0x01, 0xbb));
+    assert_bytes(
+        out,
+        proxy_socks5_connect_addr(out, sizeof out, SOCKS5_ATYP_IPV6, (const uint8_t[16]){[15] = 1},
+                                  443),
+        BYTES(0x05, 0x01, 0x00, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x01, 0xbb));
     memset(long_name, 'a', 256);
     long_name[256] = '\0';
     ck_assert_int_eq(proxy_socks5_connect_name(out, sizeof out, long_name, 80), PW_ERR_TOO_LONG);
@@ -296,9 +295,9 @@ START_TEST(socks5_connect_reply_each_address_type)
 {
     socks5_reply_prefixes(BYTES(0x05, 0x00, 0x00, 0x01, 127, 0, 0, 1, 0x1f, 0x90), 10, 0);
     socks5_reply_prefixes(BYTES(0x05, 0x00, 0x00, 0x03, 3, 'a', '.', 'b', 0x00, 0x50), 10, 0);
-    socks5_reply_prefixes(BYTES(0x05, 0x00, 0x00, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                0, 0, 1, 0x00, 0x50),
-                          22, 0);
+    socks5_reply_prefixes(
+        BYTES(0x05, 0x00, 0x00, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x00, 0x50),
+        22, 0);
 }
 END_TEST
 
@@ -311,8 +310,7 @@ START_TEST(socks5_connect_reply_failure_after_two_bytes)
         ck_assert_int_eq(proxy_socks5_parse_reply(p, 2, &v), 2);
         ck_assert_int_eq(v, rep);
     }
-    ck_assert_int_eq(proxy_socks5_parse_reply(BYTES(0x05, 0x00, 0x00, 0x09), &v),
-                     PW_ERR_MALFORMED);
+    ck_assert_int_eq(proxy_socks5_parse_reply(BYTES(0x05, 0x00, 0x00, 0x09), &v), PW_ERR_MALFORMED);
     ck_assert_int_eq(proxy_socks5_parse_reply(BYTES('H', 'T'), &v), PW_ERR_VERSION);
 }
 END_TEST
@@ -320,9 +318,15 @@ END_TEST
 START_TEST(socks5_reply_words_rfc1928)
 {
     static const char *const want[] = {
-        "succeeded",          "general SOCKS server failure", "connection not allowed by ruleset",
-        "network unreachable", "host unreachable",            "connection refused",
-        "TTL expired",        "command not supported",        "address type not supported",
+        "succeeded",
+        "general SOCKS server failure",
+        "connection not allowed by ruleset",
+        "network unreachable",
+        "host unreachable",
+        "connection refused",
+        "TTL expired",
+        "command not supported",
+        "address type not supported",
     };
     for (int i = 0; i < 9; i++)
         ck_assert_str_eq(proxy_socks5_reply_text(i), want[i]);
