@@ -324,7 +324,9 @@ static int http_reply(struct proxy *p)
         consume(p, (size_t)k);
         return 1;
     }
-    if (r.status == 407) {
+    /* 407 is the proxy's "who are you" (RFC 9110 §15.5.8); tinyproxy answers 401 to wrong
+     * credentials, and to CONNECT a 401 can only be the proxy's own. */
+    if (r.status == 407 || r.status == 401) {
         char scheme[60] = "";
         if (r.auth_scheme && !http_name_is(r.auth_scheme, r.auth_scheme_len, "Basic")) {
             escape(scheme, sizeof scheme, r.auth_scheme, r.auth_scheme_len, 20);
