@@ -58,6 +58,7 @@ struct proxy {
     char in[PROXY_HTTP_MAX_HEAD]; /* the reply so far; after the last one, the tunnel's bytes */
     size_t in_len, in_off;        /* in_off: READY: the next byte for read() */
     size_t scanned;               /* http_head_complete()'s mark */
+    bool start_seen;              /* HTTP: the parser has seen the first 32 bytes */
 };
 
 static const char *type_name(enum proxy_type t)
@@ -291,20 +292,23 @@ static void consume(struct proxy *p, size_t k)
     p->scanned = 0;
 }
 
-static int http_reply(struct proxy *p)
+/* force: parse whatever came (the proxy closed the connection). */
+static int http_reply(struct proxy *p, bool force)
 {
     struct proxy_http_reply r;
     char reason[420], line[480];
     int k;
 
-    /* The parser runs on the first bytes (a reply that is not HTTP fails at once), then only
-     * once the head is complete (no reparsing a slow reply on every byte). */
+    /* The parser runs until it has seen the first 32 bytes (a reply that is not HTTP fails at
+     * once), then only once the head is complete (no reparsing a slow reply on every byte). */
     if (!http_head_complete(p->in, p->in_len, &p->scanned) && p->in_len < sizeof p->in &&
-        p->in_len > 32)
+        p->start_seen && !force)
         return 0;
     k = proxy_http_parse(p->in, p->in_len, &r);
-    if (k == PW_NEED_MORE)
+    if (k == PW_NEED_MORE) {
+        p->start_seen = p->in_len >= 32;
         return 0;
+    }
     if (k < 0) {
         char start[120];
         escape(start, sizeof start, p->in, p->in_len, 24);
@@ -417,7 +421,7 @@ static int parse(struct proxy *p)
 {
     switch (p->state) {
     case PX_HTTP:
-        return http_reply(p);
+        return http_reply(p, false);
     case PX_S4:
         return socks4_reply(p);
     default:
@@ -456,6 +460,8 @@ static int proxy_connect(struct layer *l, short revents)
         n = b->ops->read(b, p->in + p->in_len, sizeof p->in - p->in_len);
         if (n == T_AGAIN)
             return 0;
+        if (n == 0 && p->state == PX_HTTP && p->in_len > 0 && (r = http_reply(p, true)) != 0)
+            break; /* the last verdict on what came: an invalid reply says so */
         if (n == 0)
             return refuse(p, "%s closed the connection %s", p->name,
                           p->in_len ? "in the middle of its reply" : "without a reply");

@@ -286,6 +286,10 @@ static const struct {
     {"HTTP/2 200\r\n\r\n", true, false, false, "sent an invalid reply: not HTTP/1.x"},
     {"", true, true, false, "HTTP proxy 127.0.0.1:3128 closed the connection without a reply"},
     {"HTTP/1.1 200 OK\r\n", true, true, false, "closed the connection in the middle of its reply"},
+    /* an invalid field after the first 32 bytes, then the proxy closes: judged at the end */
+    {"HTTP/1.1 200 OK\r\nX-Long: aaaaaaaaaaaaaaaaaa\x01\r\n", true, true, false,
+     "HTTP proxy 127.0.0.1:3128 sent an invalid reply: malformed head ('HTTP/1.1 200 "
+     "OK\\x0d\\x0aX-Long:...')"},
     {"HTT", true, false, true,
      "HTTP proxy 127.0.0.1:3128: connection broke: Connection reset by "
      "peer"},
