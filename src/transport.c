@@ -169,8 +169,8 @@ static int proxy_failure(struct transport *t, const struct layer *l, int code)
     if (!via_proxy(t) || (l != t->stack[0] && l != t->proxy_tls))
         return code;
     snprintf(why, sizeof why, "%s", t->env.err);
-    snprintf(where, sizeof where, "%s%s%s:%u", strchr(t->proxy.host, ':') ? "[" : "",
-             t->proxy.host, strchr(t->proxy.host, ':') ? "]" : "", (unsigned)t->proxy.port);
+    snprintf(where, sizeof where, "%s%s%s:%u", strchr(t->proxy.host, ':') ? "[" : "", t->proxy.host,
+             strchr(t->proxy.host, ':') ? "]" : "", (unsigned)t->proxy.port);
     if (code == T_ERR_RESOLVE) {
         p = strncmp(why, "could not resolve host ", 23) == 0 ? why + 23 : NULL;
         if (p)
