@@ -442,8 +442,8 @@ static int proxy_connect(struct layer *l, short revents)
         return p->fail;
     if (p->state == PX_START && (r = start(p)) < 0)
         return r;
-    if (p->state == PX_RESOLVING && (r = resolved(p)) <= 0)
-        return r;
+    if (p->state == PX_RESOLVING && ((r = resolved(p)) < 0 || p->state == PX_RESOLVING))
+        return r; /* an error, or the answer is not in yet */
     for (;;) {
         long n;
         if ((r = flush(p)) <= 0)
