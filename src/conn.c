@@ -228,35 +228,6 @@ static void transport_failed(struct conn *c, int err)
     }
 }
 
-/*
- * Choose the proxy for the URL as it is now (a redirect may have changed host, port and tls),
- * into c->proxy, and say which and why at -v. Never one to a unix socket, as curl. A malformed
- * proxy URL (from --proxy or a variable) ends the attempt as a usage error (exit 2); its
- * outcome is CONN_ERR_TLS_CONFIG, the one for bad configuration found when connecting.
- */
-static bool select_proxy(struct conn *c)
-{
-    const struct conn_config *cfg = &c->cfg;
-    char why[256], shown[600];
-    explicit_bzero(&c->proxy, sizeof c->proxy);
-    if (cfg->net.unix_path != NULL) {
-        if (cfg->proxy && (cfg->proxy->proxy || cfg->proxy->env_http_proxy ||
-                           cfg->proxy->env_https_proxy || cfg->proxy->env_all_proxy))
-            log_msg(LOG_VERBOSE, "no proxy: connecting to a unix socket");
-        return true;
-    }
-    if (proxy_select(cfg->proxy, cfg->tls, cfg->host, cfg->port, &c->proxy, why, sizeof why) < 0) {
-        conn_finish(c, CONN_ERR_TLS_CONFIG, "%s", why);
-        return false;
-    }
-    if (c->proxy.type != PROXY_NONE)
-        log_msg(LOG_VERBOSE, "using proxy %s (%s)", proxy_describe(&c->proxy, shown, sizeof shown),
-                why);
-    else
-        log_msg(LOG_VERBOSE, "no proxy: %s", why);
-    return true;
-}
-
 void conn_start(struct conn *c)
 {
     const struct conn_config *cfg = &c->cfg;
@@ -290,7 +261,7 @@ void conn_start(struct conn *c)
     c->state = CONN_IDLE;
     c->deadline = conn_now() + (int64_t)(cfg->connect_timeout * 1000);
     conn_set_state(c, CONN_CONNECTING);
-    if (!select_proxy(c))
+    if (!conn_select_proxy(c))
         return;
     tc.proxy = c->proxy.type != PROXY_NONE ? &c->proxy : NULL;
     c->t = transport_new(&tc);

@@ -69,6 +69,16 @@ bool conn_flush_out(struct conn *c);
  * whatever followed the head. */
 void conn_open_session(struct conn *c, size_t head_len);
 
+/* conn_proxy.c */
+/*
+ * Choose the proxy for the URL as it is now into c->proxy (PROXY_NONE: direct; never one to a
+ * unix socket, as curl) and say which and why at -v. A malformed proxy URL (from --proxy or a
+ * variable) ends the attempt as a usage error (exit 2) and returns false; its outcome is
+ * CONN_ERR_TLS_CONFIG, the one for bad configuration found when connecting. main() checks the
+ * first URL's proxy before connecting, so this happens only after a redirect to wss://.
+ */
+bool conn_select_proxy(struct conn *c);
+
 /* conn_handshake.c: the opening handshake (RFC 6455 §4.1, §4.2.2) */
 /* Build and queue the upgrade request; enter CONN_HANDSHAKE. */
 void conn_hs_send(struct conn *c);

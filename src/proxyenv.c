@@ -114,13 +114,13 @@ static int parse_url(const char *url, struct proxy_spec *out, char *err, size_t 
     out->type = schemes[i].type;
     out->port = schemes[i].port;
 
-    /* The authority ends at the first '/' after its last '@' (a password may hold a '/'). */
-    const char *at = NULL;
-    for (const char *q = p; *q; q++)
+    /* The authority ends at the first '/', '?' or '#' (escape them in a password); its last
+     * '@' ends the userinfo, so an unescaped '@' in a password still works. */
+    const char *end = p + strcspn(p, "/?#"), *at = NULL;
+    for (const char *q = p; q < end; q++)
         if (*q == '@')
             at = q;
     const char *hp = at ? at + 1 : p;
-    const char *end = hp + strcspn(hp, "/?#");
     if (*end != '\0' && strcmp(end, "/") != 0)
         return fail(err, errlen, "a proxy URL has no path, query or fragment");
     if (has_bad_byte(p, (size_t)(end - p)))
@@ -165,8 +165,10 @@ static int parse_url(const char *url, struct proxy_spec *out, char *err, size_t 
         return fail(err, errlen, "the proxy's host name is too long");
     memcpy(out->host, h, (size_t)(hend - h));
     out->host[hend - h] = '\0';
-    if (*hp != '[' && strchr(out->host, '[') != NULL)
-        return fail(err, errlen, "the proxy's host name is not valid");
+    for (const char *q = out->host; *hp != '[' && *q; q++)
+        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+              *q == '-' || *q == '.' || *q == '_' || *q == '~'))
+            return fail(err, errlen, "the proxy's host name is not valid");
 
     if (rest < end) {
         if (*rest != ':')

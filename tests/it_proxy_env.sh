@@ -191,6 +191,22 @@ expect_out 'cidr\n'
 expect_err_contains "NO_PROXY entry '127.0.0.0/8'"
 t_end
 
+t_begin "proxy-env: an IPv6 host: no_proxy by address and by CIDR"
+if start_ws P6 --host ::1; then
+	for entry in ::1 ::1/128 'fe80::/10 ::/96'; do
+		no_proxy=$entry http_proxy=http://127.0.0.1:$DEAD wsc_run --count 1 "ws://[::1]:$P6/echo" \
+			< <(printf 'v6\n')
+		expect_rc 0
+		expect_out 'v6\n'
+	done
+	no_proxy=127.0.0.1 http_proxy=http://127.0.0.1:$DEAD wsc_run --count 1 "ws://[::1]:$P6/echo" \
+		< <(printf 'v6\n')
+	expect_that '[ "$RC" != 0 ]' "exit 0: 127.0.0.1 in no_proxy bypassed the proxy for ::1"
+else
+	_fail " no websockets server on ::1"
+fi
+t_end
+
 t_begin "proxy-env: no_proxy=* turns every proxy off, --proxy's too"
 no_proxy='*' wsc_run --proxy "http://127.0.0.1:$DEAD" --count 1 "$U" < <(printf 'star\n')
 expect_rc 0
