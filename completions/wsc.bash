@@ -65,6 +65,11 @@ _wsc_options()
 -   --color               words:auto always never
 -   --no-history          -
 -   --timeout             arg
+-   --proxy               arg
+-   --proxy-user          arg
+-   --noproxy             arg
+-   --proxy-cacert        file
+-   --proxy-insecure      -
 -q  --quiet               -
 -v  --verbose             -
 -   --log-comms           -

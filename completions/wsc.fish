@@ -63,6 +63,11 @@ complete -c wsc -l timestamps -d 'Prefix REPL, log and error lines with the time
 complete -c wsc -l color -x -a 'auto always never' -d 'When to use colour (default auto)'
 complete -c wsc -l no-history -d 'Do not load or save the interactive history'
 complete -c wsc -l timeout -x -d 'Overall deadline in seconds'
+complete -c wsc -l proxy -x -d 'Connect through this proxy ("" = none)'
+complete -c wsc -l proxy-user -x -d 'Credentials for the proxy (USER:PASS)'
+complete -c wsc -l noproxy -x -d 'Hosts to reach directly'
+complete -c wsc -l proxy-cacert -r -F -d 'Trust these CAs for an https proxy'
+complete -c wsc -l proxy-insecure -d "Do not verify an https proxy's certificate"
 complete -c wsc -s q -l quiet -d 'Only errors on stderr'
 complete -c wsc -s v -l verbose -d 'Extended logging on stderr'
 complete -c wsc -l log-comms -d 'Log every frame on stderr'

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "proxyenv.h"
 #include "url.h"
 
 enum binary_format { BINFMT_RAW = 0, BINFMT_HEX, BINFMT_BASE64 };
@@ -69,6 +70,14 @@ struct options {
     const char *match; /* NULL = every message */
     long count;        /* 0 = unlimited */
     double timeout;    /* overall deadline in seconds, 0 = none */
+    /* Proxy (proxyenv.h): the options as given, and proxy_in, which main() fills from them and
+     * the environment once, for every connection of the run (conn_config.proxy points at it). */
+    const char *proxy;      /* --proxy URL; NULL = from the environment, "" = none */
+    const char *proxy_user; /* --proxy-user USER:PASS (secret) */
+    const char *noproxy;    /* --noproxy LIST */
+    const char *proxy_cacert;
+    bool proxy_insecure;
+    struct proxy_inputs proxy_in;
     int verbosity;     /* -1 quiet, 0 normal, 1 verbose (-v), 2 (-vv) */
     bool log_comms;
     /* Interactive use */

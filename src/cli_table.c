@@ -17,6 +17,7 @@ static cli_handler unix_socket_handler, ip_family_handler;
 static cli_handler max_redirs_handler;
 static const char *check_token(const char *v);
 static const char *check_no_line_breaks(const char *v);
+static const char *check_proxy_url(const char *v);
 
 #define OFF(f) offsetof(struct options, f)
 
@@ -132,6 +133,17 @@ const struct cli_opt cli_options[] = {
      .def = "64M", .help = "largest message accepted, K/M/G suffixes (default 64M)"},
     {.name = "timeout", .arg = "SECS", OPT_SECS(timeout),
      .help = "give up after SECS in all (exit 28)"},
+    {.group = "Proxy", .name = "proxy", .arg = "URL", OPT_STRING(proxy), .flags = CLI_URL_VALUE,
+     .check = check_proxy_url,
+     .help = "connect through this proxy (http, https, socks4a, socks5, socks5h); \"\" = none"},
+    {.name = "proxy-user", .arg = "USER:PASS", OPT_STRING(proxy_user), .flags = CLI_SECRET,
+     .help = "credentials for the proxy (replace the URL's)"},
+    {.name = "noproxy", .arg = "LIST", OPT_STRING(noproxy),
+     .help = "hosts to reach directly (names, addresses, CIDR; * = all)"},
+    {.name = "proxy-cacert", .arg = "FILE", OPT_STRING(proxy_cacert),
+     .help = "trust these CA certificates for an https:// proxy"},
+    {.name = "proxy-insecure", OPT_FLAG(proxy_insecure),
+     .help = "do not verify an https:// proxy's certificate"},
     {.group = "Staying up", .name = "ping-interval", .arg = "SECS", OPT_SECS(ping_interval),
      .def = "30", .flags = CLI_POSITIVE,
      .help = "ping after SECS with nothing received (default 30)"},
@@ -203,6 +215,22 @@ static const char *check_token(const char *v)
 static const char *check_no_line_breaks(const char *v)
 {
     return strpbrk(v, "\r\n") ? "must not contain line breaks" : NULL;
+}
+
+/* --proxy: "" (no proxy) or a URL proxy_parse_url() takes; its reason never shows a secret. */
+static const char *check_proxy_url(const char *v)
+{
+    static char why[200];
+    struct proxy_spec spec;
+    char err[160];
+    if (*v == '\0')
+        return NULL;
+    if (proxy_parse_url(v, &spec, err, sizeof err) == 0) {
+        explicit_bzero(&spec, sizeof spec);
+        return NULL;
+    }
+    snprintf(why, sizeof why, "bad proxy URL: %s", err);
+    return why;
 }
 
 /* --- the options with a handler ---------------------------------------------------------- */

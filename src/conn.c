@@ -163,6 +163,7 @@ void conn_free(struct conn *c)
     free(c->rbuf);
     free(c->host_header);
     conn_hop_free(c);
+    explicit_bzero(&c->proxy, sizeof c->proxy);
     free(c);
 }
 
@@ -174,6 +175,15 @@ static void transport_failed(struct conn *c, int err)
         break;
     case T_ERR_CONNECT:
         conn_finish(c, CONN_ERR_CONNECT, "%s", transport_error(c->t));
+        break;
+    case T_ERR_PROXY_RESOLVE:
+        conn_finish(c, CONN_ERR_PROXY_RESOLVE, "%s", transport_error(c->t));
+        break;
+    case T_ERR_PROXY_CONNECT:
+        conn_finish(c, CONN_ERR_PROXY_CONNECT, "%s", transport_error(c->t));
+        break;
+    case T_ERR_PROXY:
+        conn_finish(c, CONN_ERR_PROXY, "%s", transport_error(c->t));
         break;
     case T_ERR_TLS:
         conn_finish(c, CONN_ERR_TLS, "%s", transport_error(c->t));
@@ -205,7 +215,7 @@ void conn_start(struct conn *c)
         .tls = cfg->tls,
         .tls_opts = cfg->tls_opts,
         .net = cfg->net,
-        .proxy = NULL, /* proxyenv.c's choice for this URL goes here */
+        .proxy = NULL, /* set below: the proxy chosen for this URL, if any */
         .log = transport_log,
         .ud = c,
     };
@@ -232,6 +242,9 @@ void conn_start(struct conn *c)
     c->deadline = conn_now() + (int64_t)(cfg->connect_timeout * 1000);
     conn_hop_started(c);
     conn_set_state(c, CONN_CONNECTING);
+    if (!conn_select_proxy(c))
+        return;
+    tc.proxy = c->proxy.type != PROXY_NONE ? &c->proxy : NULL;
     c->t = transport_new(&tc);
     if (c->t == NULL) {
         conn_finish(c, CONN_ERR_INTERNAL, "out of memory");

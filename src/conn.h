@@ -42,6 +42,11 @@ enum conn_outcome {
     CONN_ABORTED,          /* given up by the user (conn_abort()), not a failure: exit 0 */
     CONN_ERR_RESOLVE,      /* the host does not resolve (the detail says it all) */
     CONN_ERR_CONNECT,      /* no address accepted the TCP connection */
+    /* The proxy's: its name does not resolve (the detail says it all); it does not accept the
+     * TCP connection (exit 7); it refused the tunnel or broke its protocol (exit 97). */
+    CONN_ERR_PROXY_RESOLVE,
+    CONN_ERR_PROXY_CONNECT,
+    CONN_ERR_PROXY,
     CONN_ERR_TLS,          /* TLS handshake failed */
     CONN_ERR_CERT,         /* server certificate not verified */
     CONN_ERR_PINNED,       /* the server's public key matches no --pinnedpubkey */

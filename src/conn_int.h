@@ -66,6 +66,7 @@ struct conn {
     bool lookup_seen;         /* the name lookup was under way at some point */
     bool lookup_logged;
     int layers_logged; /* transport layers whose connect time -v has shown */
+    struct proxy_spec proxy; /* proxy_select()'s choice at the last conn_start() (secret) */
 };
 
 /* conn.c */
@@ -78,6 +79,16 @@ bool conn_flush_out(struct conn *c);
 /* The 101 was accepted (its head is head_len bytes of hs_in): start the session and feed it
  * whatever followed the head. */
 void conn_open_session(struct conn *c, size_t head_len);
+
+/* conn_proxy.c */
+/*
+ * Choose the proxy for the URL as it is now into c->proxy (PROXY_NONE: direct; never one to a
+ * unix socket, as curl) and say which and why at -v. A malformed proxy URL (from --proxy or a
+ * variable) ends the attempt as a usage error (exit 2) and returns false; its outcome is
+ * CONN_ERR_TLS_CONFIG, the one for bad configuration found when connecting. main() checks the
+ * first URL's proxy before connecting, so this happens only after a redirect to wss://.
+ */
+bool conn_select_proxy(struct conn *c);
 
 /* conn_handshake.c: the opening handshake (RFC 6455 §4.1, §4.2.2) */
 /* Build and queue the upgrade request; enter CONN_HANDSHAKE. */

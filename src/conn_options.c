@@ -75,4 +75,5 @@ void conn_options_config(const struct options *o, const char *authorization,
     cfg->connect_timeout = o->connect_timeout;
     cfg->max_message_size = o->max_message_size;
     cfg->log_comms = o->log_comms;
+    cfg->proxy = &o->proxy_in; /* main() filled it from the proxy options and the environment */
 }

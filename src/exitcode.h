@@ -12,6 +12,8 @@ enum wsc_exit {
     EXIT_USAGE = 2,
     EXIT_URL = 3,
     EXIT_INPUT = 4, /* a stdin record is not valid UTF-8 (send it with -b) */
+    /* the proxy's name does not resolve (curl's 5) */
+    EXIT_PROXY_RESOLVE = 5,
     EXIT_RESOLVE = 6,
     EXIT_CONNECT = 7,
     EXIT_HANDSHAKE = 8,
@@ -27,6 +29,8 @@ enum wsc_exit {
     EXIT_BROKEN = 56,       /* connection reset / I/O error */
     EXIT_CERT = 60,
     EXIT_PINNED = 90, /* the server's public key is not the pinned one (--pinnedpubkey) */
+    /* the proxy handshake failed: refused CONNECT, SOCKS error (curl's 97) */
+    EXIT_PROXY = 97,
 };
 
 #endif

@@ -6,7 +6,8 @@
  *     transport.c   public API (transport.h), the stack builder, the sticky error
  *     tls.c         TLS over whatever is below it (tls.c and crypto.c are the only files that
  *                   include OpenSSL)
- *     (proxy)       HTTP CONNECT / SOCKS goes here, between socket and TLS (next issue)
+ *     proxy.c       HTTP CONNECT / SOCKS to a proxy, between the socket (or TLS to an
+ *                   https:// proxy) and TLS to the server
  *     sock.c        the bottom: a socket; TCP (Happy Eyeballs across IPv6 and IPv4) or AF_UNIX
  *
  * Return values use enum transport_error (transport.h): > 0 or 0 for success, T_AGAIN for
@@ -57,6 +58,12 @@ struct layer_ops {
     void (*shutdown)(struct layer *l);
     /* One line for -v: "TCP 127.0.0.1:8080", "TLSv1.3, TLS_AES_256_GCM_SHA384, ...". */
     void (*describe)(const struct layer *l, char *out, size_t n);
+    /* Optional (NULL: none). While this layer connects, an fd of its own that the stack should
+     * poll instead of the socket, or -1 for the socket: the proxy layer looks up the server's
+     * name for socks5:// on resolve.c's thread, and its pipe is then what wakes poll(). The
+     * layer's connect() is called with the revents of that fd; poll_events() says what to wait
+     * for on it (POLLIN). Only the lowest layer that is not connected is asked. */
+    int (*poll_fd)(const struct layer *l);
     /* Close and free; never blocks. The layer below is still there (the stack is freed top
      * down), so a best-effort goodbye (close_notify) may go through it. */
     void (*destroy)(struct layer *l);

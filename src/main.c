@@ -6,12 +6,61 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "conn.h"
+#include "conn_options.h"
 #include "exitcode.h"
 #include "log.h"
 #include "loop.h"
+
+/* The first of two environment variables that is set (even to ""), and its name. */
+static const char *env2(const char *lower, const char *upper, const char **name)
+{
+    const char *v = getenv(lower);
+    *name = lower;
+    if (v == NULL) {
+        v = getenv(upper);
+        *name = upper;
+    }
+    return v;
+}
+
+/*
+ * The proxy options and the environment, read once for the whole run (proxyenv.h): http_proxy
+ * in lowercase only (HTTP_PROXY may come from a CGI request's Proxy: header), the others in
+ * either case, lowercase first. Returns 0, or 2 with a message when the proxy the URL would
+ * use is malformed (a redirect that needs another proxy is checked when it connects).
+ */
+static int proxy_setup(struct options *o, char *err, size_t errlen)
+{
+    struct proxy_inputs *in = &o->proxy_in;
+    memset(in, 0, sizeof *in);
+    in->proxy = o->proxy;
+    in->proxy_user = o->proxy_user;
+    in->noproxy = o->noproxy;
+    in->cacert = o->proxy_cacert;
+    in->insecure = o->proxy_insecure;
+    in->env_http_proxy = getenv("http_proxy");
+    in->env_https_proxy = env2("https_proxy", "HTTPS_PROXY", &in->env_https_name);
+    in->env_all_proxy = env2("all_proxy", "ALL_PROXY", &in->env_all_name);
+    in->env_no_proxy = env2("no_proxy", "NO_PROXY", &in->env_no_name);
+
+    struct conn_config cfg;
+    struct proxy_spec spec;
+    char why[256];
+    conn_options_config(o, NULL, &cfg);
+    if (cfg.net.unix_path != NULL) /* never a proxy to a unix socket, as curl */
+        return 0;
+    int rc = proxy_select(in, cfg.tls, cfg.host, cfg.port, &spec, why, sizeof why);
+    explicit_bzero(&spec, sizeof spec);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s", why);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -34,6 +83,11 @@ int main(int argc, char **argv)
         return fflush(stdout) == 0 ? EXIT_OK : EXIT_WRITE;
     }
     if (rc != CLI_OK) {
+        fprintf(stderr, "wsc: %s\n", err);
+        cli_free(&o);
+        return rc;
+    }
+    if ((rc = proxy_setup(&o, err, sizeof err)) != 0) {
         fprintf(stderr, "wsc: %s\n", err);
         cli_free(&o);
         return rc;

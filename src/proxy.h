@@ -37,4 +37,22 @@ struct proxy_spec {
     bool insecure;      /* https:// proxies: --proxy-insecure */
 };
 
+/*
+ * A proxy layer over below (a connected socket to the proxy, or TLS to an https:// proxy) that
+ * asks the proxy in spec (type and credentials, copied; the credentials are wiped when the
+ * layer goes) for a tunnel to host:port (copied). NULL when out of memory.
+ *
+ * Connect step errors (text in env->err, never holding the credentials):
+ *   T_ERR_PROXY    the proxy refused or failed the handshake: a CONNECT status other than 2xx
+ *                  ("HTTP proxy 127.0.0.1:3128 refused the tunnel to localhost:8443: HTTP/1.0
+ *                  403 Forbidden"; 407 says whether credentials are needed or were rejected),
+ *                  a SOCKS reply code in RFC 1928's words, rejected SOCKS5 credentials, a reply
+ *                  that is not the protocol's, or the connection closing or breaking meanwhile
+ *   T_ERR_RESOLVE  socks5:// only: the server's name does not resolve here
+ *   T_ERR_NOMEM
+ * While it looks up a name (socks5://) its poll_fd() is the lookup's pipe (layer.h).
+ */
+struct layer *proxy_new(struct layer_env *env, struct layer *below, const struct proxy_spec *spec,
+                        const char *host, uint16_t port);
+
 #endif

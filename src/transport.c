@@ -3,11 +3,13 @@
  * interface in transport.h, which conn.c uses. The stack, bottom up:
  *
  *     stack[0]  sock.c   TCP: resolve (on a thread), every address, non-blocking connect
- *                        (Happy Eyeballs); or a unix socket (--unix-socket)
- *     (proxy)            HTTP CONNECT or SOCKS: the next issue adds it here, in build(), as
- *                        one more layer whose connect step talks to the proxy through the
- *                        socket below, before TLS starts (TLS then runs inside the tunnel)
- *     stack[n-1] tls.c   TLS when the URL is wss://
+ *                        (Happy Eyeballs); to the proxy when there is one, else to the
+ *                        server; or a unix socket (--unix-socket, never through a proxy)
+ *               tls.c    https:// proxies: TLS to the proxy, verified against its name
+ *               proxy.c  a proxy: HTTP CONNECT or SOCKS through the layers below; its
+ *                        connect step opens the tunnel before TLS to the server starts
+ *     stack[n-1] tls.c   TLS when the URL is wss://: end to end through the tunnel, SNI and
+ *                        verification against the server's name
  *
  * Connecting drives the lowest layer that is not connected yet; each layer that connects hands
  * over to the one above at once. Reads and writes go to the top layer, which reaches down. The
@@ -16,15 +18,17 @@
  */
 #include "transport.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "layer.h"
+#include "proxy.h"
 #include "sock.h"
 #include "tls.h"
 
-#define STACK_MAX 4
+#define STACK_MAX 6
 
 enum transport_state {
     TS_NEW,
@@ -47,7 +51,9 @@ struct transport {
 
     struct layer *stack[STACK_MAX]; /* [0] is the bottom (the socket), [n - 1] the top */
     int n;
-    struct layer *tls_layer; /* also in stack[], or NULL */
+    struct layer *tls_layer;   /* also in stack[], or NULL */
+    struct layer *proxy_tls;   /* TLS to an https:// proxy, also in stack[], or NULL */
+    struct layer *proxy_layer; /* also in stack[], or NULL */
 
     struct layer_env env; /* log callback and the error text */
 };
@@ -103,30 +109,108 @@ void transport_free(struct transport *t)
 
 /* ---- connecting ---- */
 
+static bool via_proxy(const struct transport *t)
+{
+    return t->proxy.type != PROXY_NONE;
+}
+
 /* The stack for this configuration. Configuration problems (a CA file that cannot be read)
  * come out here, before any network traffic. */
 static int build(struct transport *t)
 {
+    bool px = via_proxy(t);
     struct layer *l;
     int r;
 
-    /* The bottom: a unix socket (--unix-socket), or TCP with -4/-6, --resolve, --connect-to. */
-    if (t->net.unix_path)
+    /* The bottom: a unix socket (--unix-socket, never through a proxy: proxyenv.c chooses none),
+     * or TCP to the proxy or the server with -4/-6 and --resolve. --connect-to rewrites the
+     * server's address only (as curl): the proxy's socket does not get it, the tunnel does. */
+    if (t->net.unix_path) {
         l = sock_new_unix(&t->env, t->net.unix_path, t->net.abstract);
-    else
+    } else if (px) {
+        struct sock_settings to_proxy = t->net;
+        to_proxy.connect_to = NULL;
+        to_proxy.nconnect_to = 0;
+        l = sock_new_tcp_net(&t->env, t->proxy.host, t->proxy.port, &to_proxy);
+    } else {
         l = sock_new_tcp_net(&t->env, t->host, t->port, &t->net);
+    }
     if (!l) {
         snprintf(t->env.err, sizeof t->env.err, "out of memory");
         return T_ERR_NOMEM;
     }
     t->stack[t->n++] = l;
-    /* A proxy layer goes here: t->stack[t->n++] = proxy_new(&t->env, top(t), ...). */
+    if (px && t->proxy.type == PROXY_HTTPS) {
+        struct tls_settings ts = {.cacert = t->proxy.cacert, .insecure = t->proxy.insecure};
+        if ((r = tls_new(&l, &t->env, top(t), t->proxy.host, &ts)) < 0)
+            return r;
+        t->stack[t->n++] = t->proxy_tls = l;
+    }
+    if (px) {
+        char target[256];
+        uint16_t target_port = t->port;
+        sock_connect_to(&t->net, t->host, t->port, target, sizeof target, &target_port);
+        l = proxy_new(&t->env, top(t), &t->proxy, target, target_port);
+        if (!l) {
+            snprintf(t->env.err, sizeof t->env.err, "out of memory");
+            return T_ERR_NOMEM;
+        }
+        t->stack[t->n++] = t->proxy_layer = l;
+    }
     if (t->tls) {
         if ((r = tls_new(&l, &t->env, top(t), t->host, &t->tls_opts)) < 0)
             return r;
         t->stack[t->n++] = t->tls_layer = l;
     }
     return 0;
+}
+
+/* Write into t->env.err (a cut is fine: the text is for people). */
+__attribute__((format(printf, 2, 3))) static void set_err(struct transport *t, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(t->env.err, sizeof t->env.err, fmt, ap);
+    va_end(ap);
+}
+
+/* A failure below the proxy layer is the proxy's: its name does not resolve (5), it does not
+ * accept the connection (7), TLS to it failed (35, 60). The text names it. */
+static int proxy_failure(struct transport *t, const struct layer *l, int code)
+{
+    char why[sizeof t->env.err], where[300];
+    const char *p;
+
+    if (!via_proxy(t) || (l != t->stack[0] && l != t->proxy_tls))
+        return code;
+    snprintf(why, sizeof why, "%s", t->env.err);
+    snprintf(where, sizeof where, "%s%s%s:%u", strchr(t->proxy.host, ':') ? "[" : "", t->proxy.host,
+             strchr(t->proxy.host, ':') ? "]" : "", (unsigned)t->proxy.port);
+    if (code == T_ERR_RESOLVE) {
+        p = strncmp(why, "could not resolve host ", 23) == 0 ? why + 23 : NULL;
+        if (p)
+            set_err(t, "could not resolve proxy %s", p);
+        else
+            set_err(t, "proxy %s: %s", where, why);
+        return T_ERR_PROXY_RESOLVE;
+    }
+    if (code == T_ERR_CONNECT) {
+        char tried[320];
+        size_t wl = strlen(why), tl;
+        /* "(tried 127.0.0.1:1)" says nothing more when that is the proxy's address itself */
+        snprintf(tried, sizeof tried, " (tried %s)", where);
+        tl = strlen(tried);
+        if (wl > tl && strcmp(why + wl - tl, tried) == 0)
+            why[wl - tl] = '\0';
+        set_err(t, "%s: %s", where, why);
+        return T_ERR_PROXY_CONNECT;
+    }
+    /* TLS to an https:// proxy: a plain proxy's answer is no ws:// port */
+    if ((p = strstr(why, " (is this a plain ws:// port?)")) != NULL)
+        snprintf(why + (p - why), sizeof why - (size_t)(p - why), " (is it an http:// proxy?)");
+    set_err(t, "proxy %s: %s", where, why);
+    return code;
 }
 
 /* One connect step for the lowest layer not yet connected, and on up while layers connect. */
@@ -140,7 +224,7 @@ static int step(struct transport *t, short revents)
             continue;
         r = l->ops->connect(l, revents);
         if (r < 0)
-            return fail(t, r);
+            return fail(t, proxy_failure(t, l, r));
         if (r == 0)
             return 0;
         l->connected = true;
@@ -191,13 +275,38 @@ bool transport_tcp_connected(const struct transport *t)
     return t->n > 0 && t->stack[0]->connected;
 }
 
+/* The lowest layer still connecting, or NULL. */
+static const struct layer *connecting(const struct transport *t)
+{
+    int i;
+
+    if (t->state != TS_CONNECTING)
+        return NULL;
+    for (i = 0; i < t->n; i++)
+        if (!t->stack[i]->connected)
+            return t->stack[i];
+    return NULL;
+}
+
+/* The fd of the layer that connects, when it has one of its own (layer.h), else -1. */
+static int own_fd(const struct transport *t)
+{
+    const struct layer *l = connecting(t);
+
+    return l && l->ops->poll_fd ? l->ops->poll_fd(l) : -1;
+}
+
 bool transport_resolving(const struct transport *t)
 {
-    return t->state == TS_CONNECTING && sock_resolving(t->stack[0]);
+    return t->state == TS_CONNECTING && (sock_resolving(t->stack[0]) || own_fd(t) >= 0);
 }
 
 int transport_fd(const struct transport *t)
 {
+    int fd = own_fd(t);
+
+    if (fd >= 0)
+        return fd;
     return t->n > 0 ? sock_fd(t->stack[0]) : -1;
 }
 

@@ -56,6 +56,11 @@ enum transport_error {
     T_ERR_VERIFY = -204,  /* certificate verification failed (exit 60) */
     T_ERR_RESET = -205,   /* the connection broke: reset, or I/O error (exit 56) */
     T_ERR_PINNED = -210,  /* the server's public key matches no --pinnedpubkey (exit 90) */
+    /* The proxy's name does not resolve (exit 5); the proxy does not accept the connection
+     * (exit 7); the proxy handshake failed (exit 97, see proxy.h). */
+    T_ERR_PROXY_RESOLVE = -206,
+    T_ERR_PROXY_CONNECT = -207,
+    T_ERR_PROXY = -208,
     /* -3xx argument */
     T_ERR_CONFIG = -301, /* e.g. --cacert cannot be read (exit 2 is for the caller to decide) */
     /* -4xx resource */

@@ -499,6 +499,53 @@ START_TEST(parse_flags_set_fields)
 }
 END_TEST
 
+/* The proxy options (proxyenv.h): stored as given; a bad --proxy is a usage error at once,
+ * named, without its credentials; "" is allowed (no proxy). */
+START_TEST(parse_proxy_options)
+{
+    struct options o;
+    char err[256];
+    const char *none[] = {"ws://h/", NULL};
+    ck_assert_int_eq(run(&o, none, NULL, err, sizeof err), CLI_OK);
+    ck_assert_ptr_null(o.proxy);
+    ck_assert_ptr_null(o.noproxy);
+    ck_assert(!o.proxy_insecure);
+    cli_free(&o);
+    const char *args[] = {"--proxy",
+                          "socks5h://u:p@[::1]:1080",
+                          "--proxy-user",
+                          "a:b",
+                          "--noproxy",
+                          "a.test,::1",
+                          "--proxy-cacert",
+                          "/p.pem",
+                          "--proxy-insecure",
+                          "ws://h/",
+                          NULL};
+    ck_assert_int_eq(run(&o, args, NULL, err, sizeof err), CLI_OK);
+    ck_assert_str_eq(o.proxy, "socks5h://u:p@[::1]:1080");
+    ck_assert_str_eq(o.proxy_user, "a:b");
+    ck_assert_str_eq(o.noproxy, "a.test,::1");
+    ck_assert_str_eq(o.proxy_cacert, "/p.pem");
+    ck_assert(o.proxy_insecure);
+    cli_free(&o);
+    const char *off[] = {"--proxy", "", "ws://h/", NULL};
+    ck_assert_int_eq(run(&o, off, NULL, err, sizeof err), CLI_OK);
+    ck_assert_str_eq(o.proxy, "");
+    cli_free(&o);
+    const char *bad[] = {"--proxy", "ftp://u:hunter2SECRET@p.test", "ws://h/", NULL};
+    ck_assert_int_eq(run(&o, bad, NULL, err, sizeof err), 2);
+    ck_assert_msg(strstr(err, "--proxy: bad proxy URL: unsupported proxy scheme 'ftp'") != NULL,
+                  "%s", err);
+    ck_assert_msg(strstr(err, "hunter2") == NULL, "%s", err);
+    cli_free(&o);
+    const char *badport[] = {"--proxy=http://u:hunter2SECRET@p.test:0", "ws://h/", NULL};
+    ck_assert_int_eq(run(&o, badport, NULL, err, sizeof err), 2);
+    ck_assert_msg(strstr(err, "port") != NULL && strstr(err, "hunter2") == NULL, "%s", err);
+    cli_free(&o);
+}
+END_TEST
+
 START_TEST(parse_twice_resets_getopt_and_options)
 {
     struct options o;
@@ -585,6 +632,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, parse_defaults);
     tcase_add_loop_test(tc, parse_option_values_table, 0, NROWS(value_table));
     tcase_add_test(tc, parse_flags_set_fields);
+    tcase_add_test(tc, parse_proxy_options);
     tcase_add_test(tc, parse_twice_resets_getopt_and_options);
     suite_add_tcase(s, tc);
 

@@ -437,6 +437,12 @@ static const char *const carriers[][3] = {
     {"wx://h/?key=" SECRET "#sig=" SECRET, NULL},
     {"ws://h/?password=" SECRET ";secret=" SECRET, NULL},
     {"http://h/#auth=" SECRET, NULL},
+    /* proxy credentials: --proxy-user, and a --proxy URL good or bad */
+    {"--proxy-user", "u:" SECRET, NULL},
+    {"--proxy-user=u:" SECRET, NULL},
+    {"--proxy", "http://u:" SECRET "@p.test:3128", NULL},
+    {"--proxy", "socks9://u:" SECRET "@p.test", NULL},
+    {"--proxy=http://" SECRET "@p.test:0", NULL},
 };
 
 /* argv around the carrier: an option word from the table is put before it (so it may swallow

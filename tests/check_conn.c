@@ -28,6 +28,12 @@ static const struct {
      "cannot resolve host nx.invalid: Name or service not known"},
     {CONN_ERR_CONNECT, 7, "127.0.0.1:9: Connection refused",
      "cannot connect: 127.0.0.1:9: Connection refused"},
+    {CONN_ERR_PROXY_RESOLVE, 5, "could not resolve proxy 'px.invalid': Name or service not known",
+     "could not resolve proxy 'px.invalid': Name or service not known"},
+    {CONN_ERR_PROXY_CONNECT, 7, "127.0.0.1:1: connection refused",
+     "cannot connect to proxy 127.0.0.1:1: connection refused"},
+    {CONN_ERR_PROXY, 97, "SOCKS5 proxy 127.0.0.1:1080 rejected the username/password",
+     "proxy handshake failed: SOCKS5 proxy 127.0.0.1:1080 rejected the username/password"},
     {CONN_ERR_TLS, 35, "wrong version number", "TLS handshake failed: wrong version number"},
     {CONN_ERR_CERT, 60, "self-signed certificate",
      "server certificate not verified: self-signed certificate"},
@@ -167,6 +173,7 @@ START_TEST(options_config_maps_every_field)
     ck_assert(c.connect_timeout == 3.0);
     ck_assert_uint_eq(c.max_message_size, 1000);
     ck_assert(c.log_comms);
+    ck_assert_ptr_eq(c.proxy, &o.proxy_in); /* main() fills it; every conn reads it */
     /* /connect TOKEN replaces the credentials */
     conn_options_config(&o, "Bearer other", &c);
     ck_assert_str_eq(c.authorization, "Bearer other");
@@ -261,6 +268,62 @@ START_TEST(idle_then_abort_reports_outcome)
 }
 END_TEST
 
+/* --- the proxy of each attempt (conn_proxy.c) --- */
+
+/* conn_start() chooses the proxy for the URL as it is then, and hands it to the transport;
+ * 127.0.0.1:1 refuses at once, so no name is looked up and nothing waits. */
+START_TEST(start_chooses_the_proxy_per_scheme)
+{
+    struct proxy_inputs in = {.env_http_proxy = "http://u:pw@127.0.0.1:1",
+                              .env_https_proxy = "socks5h://127.0.0.1:1"};
+    struct conn_config cfg = {
+        .host = "127.0.0.1", .port = 1, .resource = "/", .connect_timeout = 1, .proxy = &in};
+    struct conn *c = conn_new(&cfg, &no_handlers, NULL);
+    ck_assert_ptr_nonnull(c);
+    conn_start(c);
+    ck_assert_int_eq(c->proxy.type, PROXY_HTTP);
+    ck_assert_str_eq(c->proxy.user, "u");
+    conn_abort(c, CONN_ABORTED, "");
+    conn_reset(c);
+    /* a redirect to wss:// changes the config: the next start reads https_proxy */
+    cfg.tls = true;
+    ck_assert_int_eq(conn_configure(c, &cfg), 0);
+    conn_start(c);
+    ck_assert_int_eq(c->proxy.type, PROXY_SOCKS5H);
+    ck_assert(!c->proxy.has_auth);
+    conn_abort(c, CONN_ABORTED, "");
+    conn_reset(c);
+    /* no_proxy names the host: direct */
+    in.env_no_proxy = "127.0.0.0/8";
+    conn_start(c);
+    ck_assert_int_eq(c->proxy.type, PROXY_NONE);
+    conn_free(c);
+}
+END_TEST
+
+START_TEST(start_with_a_bad_proxy_url_is_a_usage_error_without_secret)
+{
+    struct proxy_inputs in = {.env_https_proxy = "http://u:hunter2@127.0.0.1:0",
+                              .env_https_name = "HTTPS_PROXY"};
+    struct conn_config cfg = {.host = "127.0.0.1",
+                              .port = 1,
+                              .tls = true,
+                              .resource = "/",
+                              .connect_timeout = 1,
+                              .proxy = &in};
+    struct conn *c = conn_new(&cfg, &no_handlers, NULL);
+    ck_assert_ptr_nonnull(c);
+    conn_start(c);
+    ck_assert_int_eq(conn_state(c), CONN_DONE);
+    ck_assert_int_eq(conn_outcome_exit(conn_outcome(c)), 2);
+    ck_assert_msg(strstr(conn_message(c), "HTTPS_PROXY: bad proxy URL") != NULL, "%s",
+                  conn_message(c));
+    ck_assert_msg(strstr(conn_message(c), "hunter2") == NULL, "%s", conn_message(c));
+    ck_assert_int_eq(c->proxy.type, PROXY_NONE);
+    conn_free(c);
+}
+END_TEST
+
 /* conn_escape: peer text shown escaped, written into the caller's buffer (no allocation), cut
  * so that it always fits: at most (n - 1) / 4 input bytes, since one byte may become "\\xNN". */
 START_TEST(escape_controls_and_fits_the_buffer)
@@ -300,6 +363,8 @@ static Suite *conn_suite(void)
     tcase_add_test(tc, new_refuses_server_role);
     tcase_add_test(tc, free_null_is_noop);
     tcase_add_test(tc, idle_then_abort_reports_outcome);
+    tcase_add_test(tc, start_chooses_the_proxy_per_scheme);
+    tcase_add_test(tc, start_with_a_bad_proxy_url_is_a_usage_error_without_secret);
     tcase_add_test(tc, escape_controls_and_fits_the_buffer);
     suite_add_tcase(s, tc);
     return s;
