@@ -9,6 +9,7 @@
 # Which proxy is chosen (environment, no_proxy) is it_proxy_env.sh's.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faults_lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
 
 unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 SECRET=pw7SECRETpw
@@ -24,45 +25,6 @@ start_ws P
 start_ws S --tls-cert "$C/server.pem" --tls-key "$C/server.key"
 start_ws W --tls-cert "$C/wrong.pem" --tls-key "$C/wrong.key"
 DEAD=$(free_port)
-
-# wait_port PORT: until something listens on 127.0.0.1:PORT (5 s at most).
-wait_port() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-# start_tinyproxy VAR [CONFIG LINES...]: tinyproxy in the foreground with its own config (extra
-# lines appended), its log in $TMP/tinyproxy-VAR.log. Sets VAR to the port.
-start_tinyproxy() {
-	local var=$1 port conf
-	shift
-	port=$(free_port)
-	conf=$TMP/tinyproxy-$var.conf
-	printf '%s\n' "Port $port" "Listen 127.0.0.1" "Timeout 30" "MaxClients 50" \
-		"LogFile \"$TMP/tinyproxy-$var.log\"" "LogLevel Info" "DisableViaHeader Yes" "$@" >"$conf"
-	tinyproxy -d -c "$conf" >"$TMP/tinyproxy-$var.out" 2>&1 &
-	_PIDS+=($!)
-	printf -v "$var" '%s' "$port"
-	wait_port "$port" || {
-		echo "# tinyproxy did not start: $(tr '\n' ' ' <"$TMP/tinyproxy-$var.out")" >&2
-		return 1
-	}
-}
-
-# start_microsocks VAR [ARGS...]: microsocks on 127.0.0.1 (never its default 0.0.0.0).
-start_microsocks() {
-	local var=$1 port
-	shift
-	port=$(free_port)
-	microsocks -i 127.0.0.1 -p "$port" "$@" >"$TMP/microsocks-$var.log" 2>&1 &
-	_PIDS+=($!)
-	printf -v "$var" '%s' "$port"
-	wait_port "$port"
-}
 
 # case_if COND NAME: begin a case, or print it as skipped when a peer is missing.
 case_if() {
