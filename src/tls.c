@@ -219,6 +219,14 @@ static void verify_failed(struct tls *s, long vr)
             return;
         }
     }
+    if (vr == X509_V_ERR_HOSTNAME_MISMATCH || vr == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+        X509 *leaf = chain && sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : NULL;
+        layer_set_err(&s->base, "certificate verify failed: %s: '%s' is not a name of %s",
+                      X509_verify_cert_error_string(vr), s->host,
+                      leaf ? name_text(X509_get_subject_name(leaf), subj, sizeof subj)
+                           : "the certificate");
+        return;
+    }
     layer_set_err(&s->base, "certificate verify failed: %s", X509_verify_cert_error_string(vr));
 }
 
