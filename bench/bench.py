@@ -12,6 +12,8 @@ Environment:
   BENCH_REPEAT   timed runs per client and workload (default 3)
   BENCH_TIMEOUT  seconds before one client run is killed (default 120)
   BENCH_STRICT   if 1, exit 1 when a wsc target is missed
+  BENCH_PROXY    an http:// proxy URL: wsc and wscat connect through it
+                 (--proxy; the floor and Python websockets cannot)
 
 For each client and workload there is first one verification run whose stdout
 goes through a pipe into `wc -lc` (wscat: into a tmpfs file, as it drops queued
@@ -139,12 +141,13 @@ def client_cmd(name, port, wl, env):
     url = "ws://127.0.0.1:%d/%s" % (port, wl)
     if name == "floor":
         return [env["FLOOR"], str(port), "/%s?eof" % wl], "devnull"
+    proxy = ["--proxy", env["BENCH_PROXY"]] if env.get("BENCH_PROXY") else []
     if name == "wsc":
-        return [env["WSC"], "-w", "-1", "-n", str(count), url], "devnull"
+        return [env["WSC"], "-w", "-1", "-n", str(count)] + proxy + [url], "devnull"
     if name == "wscat":
         # wscat exits when its stdin ends, so stdin is a pipe we keep open; it
         # exits by itself when the server's close frame arrives.
-        return [env["WSCAT"], "-c", url], "pipe"
+        return [env["WSCAT"], "-c", url] + proxy, "pipe"
     if name == "websockets":
         return [PY, os.path.join(HERE, "client_websockets.py"), url], "devnull"
     raise ValueError(name)

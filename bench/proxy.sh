@@ -3,8 +3,10 @@
 # 1 MiB) straight, and through tinyproxy (HTTP CONNECT) on 127.0.0.1, same server, same flags.
 # One verification run each (stdout through `wc -c`: exactly 1024 x (1 MiB + 1) bytes, exit 0),
 # then BENCH_REPEAT (3) timed runs each with stdout on /dev/null; prints the median wall times
-# and their ratio. Not part of `make bench` or CI: run it by hand,
-#   WSC=/abs/path/wsc bench/proxy.sh
+# and their ratio. Then, side by side with a peer, bench/run.sh's workload B for wsc and wscat
+# (whose --proxy also speaks CONNECT) straight and through the same tinyproxy (BENCH_PROXY).
+# Not part of `make bench` or CI: run it by hand,
+#   WSC=/abs/path/wsc bench/proxy.sh          (BENCH_PEERS=0 skips the wscat part)
 set -eu
 
 BENCH=$(cd "$(dirname "$0")" && pwd)
@@ -106,3 +108,11 @@ echo "  through tinyproxy: ${proxied} s"
 awk -v d="$direct" -v p="$proxied" 'BEGIN {
     printf "  ratio proxy/direct: %.2f (%.0f MiB/s direct, %.0f MiB/s through tinyproxy)\n",
         p / d, 1024 / d, 1024 / p }'
+
+[ "${BENCH_PEERS:-1}" = 1 ] || exit 0
+echo
+echo "Side by side with wscat (bench/run.sh, workload B), straight and through tinyproxy:"
+BENCH_CLIENTS=wsc,wscat BENCH_WORKLOADS=B "$BENCH/run.sh" 2>/dev/null | grep -E '^\| (wsc|wscat) ' |
+    sed 's/^/  direct  /'
+BENCH_CLIENTS=wsc,wscat BENCH_WORKLOADS=B BENCH_PROXY="http://127.0.0.1:$TP" "$BENCH/run.sh" \
+    2>/dev/null | grep -E '^\| (wsc|wscat) ' | sed 's/^/  proxied /'
