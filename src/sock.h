@@ -77,6 +77,10 @@ bool sock_resolving(const struct layer *l);
 /* The connected address "127.0.0.1:8080" / "[::1]:8080" / "unix:/run/x.sock" /
  * "unix:@name" (abstract), or "". */
 const char *sock_peer(const struct layer *l);
+/* The TCP addresses connect() was started on so far, in order: "[::1]:8080, 127.0.0.1:8080",
+ * or "" (none yet, or a unix socket). Valid until the layer is freed. For a --connect-timeout
+ * message. */
+const char *sock_tried(const struct layer *l);
 /* Bytes in the kernel's send queue not yet put on the network (Linux SIOCOUTQNSD); 0 when
  * unknown or not connected. */
 size_t sock_unsent(const struct layer *l);
