@@ -308,11 +308,17 @@ void conn_hop_next(struct conn *c)
  * handshake", "waiting for the handshake reply". */
 const char *conn_hop_timeout_step(const struct conn *c)
 {
-    static char what[96];
+    static char what[320];
     if (c->state == CONN_HANDSHAKE)
         return "waiting for the handshake reply";
-    if (c->t == NULL || !transport_tcp_connected(c->t))
-        return c->t && transport_resolving(c->t) ? "looking up the host name" : "connecting";
+    if (c->t == NULL || !transport_tcp_connected(c->t)) {
+        if (c->t && transport_resolving(c->t))
+            return "looking up the host name";
+        if (c->t == NULL || !*transport_tried(c->t))
+            return "connecting";
+        snprintf(what, sizeof what, "connecting (tried %s)", transport_tried(c->t));
+        return what;
+    }
     const char *name = transport_layer_name(c->t, transport_layers_connected(c->t));
     if (strcmp(name, "tls") == 0)
         return "during the TLS handshake";

@@ -295,6 +295,13 @@ const char *sock_peer(const struct layer *l)
     return s->state == SOCK_CONNECTED ? s->peer : "";
 }
 
+const char *sock_tried(const struct layer *l)
+{
+    const struct sock *s = (const struct sock *)l;
+
+    return s->is_unix ? "" : s->tried;
+}
+
 size_t sock_unsent(const struct layer *l)
 {
     const struct sock *s = (const struct sock *)l;

@@ -12,16 +12,18 @@
  *   sock_new_unix()     AF_UNIX (curl's --unix-socket / --abstract-unix-socket): no resolving,
  *                       one connect(); the URL still gives Host, path and the TLS name.
  *
- * Connecting over TCP (RFC 8305 §5, Happy Eyeballs). When the addresses hold only one family
- * they are tried one at a time in the resolver's order: a non-blocking connect(), and the next
- * address only once it fails; the layer's fd is that socket (POLLOUT). When they hold both
- * families, they are interleaved (sock_interleave(): the resolver's first family first) and
- * attempts are staggered: the first connect() starts, the next one SOCK_HE_DELAY_MS later if
- * none has connected yet, earlier attempts keep running, and an attempt that fails starts the
- * next at once. The first to connect wins and the others are closed. The caller still polls one
- * fd: during a staggered connect it is an epoll fd (POLLIN when anything inside is ready) that
- * holds every socket in flight (EPOLLOUT) and a timerfd for the next step. Once connected the
- * fd is the winning socket. -v logs each attempt ("trying [::1]:8080", "trying
+ * -4/-6 keep the addresses of one family, from the resolver or --resolve alike (curl does the
+ * same); none left is T_ERR_RESOLVE ("no IPv6 address (-6)").
+ *
+ * Connecting over TCP (RFC 8305 §5, Happy Eyeballs). One address: a non-blocking connect();
+ * the layer's fd is that socket (POLLOUT). Several: when they hold both families they are
+ * first interleaved (sock_interleave(): the resolver's first family first), and of one family
+ * or both, attempts are staggered: the first connect() starts, the next one SOCK_HE_DELAY_MS
+ * later if none has connected yet, earlier attempts keep running, and an attempt that fails
+ * starts the next at once. The first to connect wins and the others are closed. The caller
+ * still polls one fd: during a staggered connect it is an epoll fd (POLLIN when anything inside
+ * is ready) that holds every socket in flight (EPOLLOUT) and a timerfd for the next step. Once
+ * connected the fd is the winning socket. -v logs each attempt ("trying [::1]:8080", "trying
  * 127.0.0.1:8080 (after 250 ms)") and the winner.
  *
  * An accept()ed fd for a listen mode (sock_new_fd(fd): connected from the start) would be a
@@ -77,6 +79,10 @@ bool sock_resolving(const struct layer *l);
 /* The connected address "127.0.0.1:8080" / "[::1]:8080" / "unix:/run/x.sock" /
  * "unix:@name" (abstract), or "". */
 const char *sock_peer(const struct layer *l);
+/* The TCP addresses connect() was started on so far, in order: "[::1]:8080, 127.0.0.1:8080",
+ * or "" (none yet, or a unix socket). Valid until the layer is freed. For a --connect-timeout
+ * message. */
+const char *sock_tried(const struct layer *l);
 /* Bytes in the kernel's send queue not yet put on the network (Linux SIOCOUTQNSD); 0 when
  * unknown or not connected. */
 size_t sock_unsent(const struct layer *l);

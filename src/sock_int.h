@@ -42,7 +42,7 @@ struct sock {
     struct resolve *res;
     struct sock_addr addrs[SOCK_MAX_ADDRS]; /* in the order they are tried */
     size_t naddrs, next;
-    bool stagger; /* both families: Happy Eyeballs, with epfd and tfd */
+    bool stagger; /* several addresses: Happy Eyeballs, with epfd and tfd */
     int epfd, tfd;
     struct attempt att[MAX_ATTEMPTS]; /* in flight, oldest first */
     size_t natt;

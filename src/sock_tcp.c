@@ -1,7 +1,8 @@
 /*
  * sock_tcp - connecting over TCP for sock.c: --connect-to, then --resolve or the lookup (an
- * address literal at once, a name on resolve.c's thread), then one address at a time, or
- * Happy Eyeballs' staggered attempts when both families are there (RFC 8305 §5). See sock.h.
+ * address literal at once, a name on resolve.c's thread), -4/-6 keeping one family, then one
+ * address, or Happy Eyeballs' staggered attempts when there are several (RFC 8305 §5).
+ * See sock.h.
  */
 #include "sock_int.h"
 
@@ -142,8 +143,8 @@ static int launch(struct sock *s, bool by_timer)
     return 0;
 }
 
-/* The addresses are in addrs[]: order them, set up staggering when both families are there,
- * and start. how: " (--resolve)" or "". */
+/* The addresses are in addrs[]: order them, set up staggering when there are several, and
+ * start. how: " (--resolve)" or "". */
 static int begin(struct sock *s, const char *how)
 {
     char list[512];
@@ -169,10 +170,13 @@ static int begin(struct sock *s, const char *how)
     }
     layer_log(&s->base, "resolved %s to %s%s", s->target, list, how);
 
-    s->stagger = sock_mixed_families(s->addrs, s->naddrs);
+    /* RFC 8305 §5 staggers every address of the sorted list, of one family or both: a
+     * black-holed first address must not take the whole --connect-timeout. */
+    if (sock_mixed_families(s->addrs, s->naddrs))
+        sock_interleave(s->addrs, s->naddrs);
+    s->stagger = s->naddrs > 1;
     if (s->stagger) {
         struct epoll_event ev = {.events = EPOLLIN};
-        sock_interleave(s->addrs, s->naddrs);
         s->epfd = epoll_create1(EPOLL_CLOEXEC);
         s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
         ev.data.fd = s->tfd;
@@ -183,6 +187,26 @@ static int begin(struct sock *s, const char *how)
     }
     s->state = SOCK_CONNECTING;
     return launch(s, false);
+}
+
+/* -4/-6: drop the addresses of the other family (from the resolver or --resolve, as curl
+ * does). Returns 0, or T_ERR_RESOLVE when none is left. */
+static int keep_family(struct sock *s)
+{
+    int want = s->net.family == 4 ? AF_INET : s->net.family == 6 ? AF_INET6 : AF_UNSPEC;
+    size_t n = 0;
+
+    if (want == AF_UNSPEC)
+        return 0;
+    for (size_t i = 0; i < s->naddrs; i++)
+        if (s->addrs[i].sa.ss_family == want)
+            s->addrs[n++] = s->addrs[i];
+    s->naddrs = n;
+    if (n > 0)
+        return 0;
+    layer_set_err(&s->base, "could not resolve host '%s': no IPv%d address (-%d)", s->target,
+                  s->net.family, s->net.family);
+    return sock_fail(s, T_ERR_RESOLVE);
 }
 
 /* Take a resolver's answer (or its error rc). */
@@ -211,11 +235,8 @@ int sock_tcp_resolved(struct sock *s, int rc, int sys_errno, struct addrinfo *li
     }
     if (list)
         freeaddrinfo(list);
-    if (s->naddrs == 0 && want != AF_UNSPEC) {
-        layer_set_err(&s->base, "could not resolve host '%s': no IPv%d address (-%d)", s->target,
-                      s->net.family, s->net.family);
-        return sock_fail(s, T_ERR_RESOLVE);
-    }
+    if (s->naddrs == 0 && want != AF_UNSPEC)
+        return keep_family(s);
     return begin(s, "");
 }
 
@@ -240,6 +261,8 @@ int sock_tcp_start(struct sock *s)
             return sock_fail(s, T_ERR_RESOLVE);
         }
         s->naddrs = (size_t)n;
+        if (keep_family(s) < 0)
+            return T_ERR_RESOLVE;
         return begin(s, " (--resolve)");
     }
 

@@ -381,6 +381,11 @@ const char *transport_peer(const struct transport *t)
     return t->n > 0 ? sock_peer(t->stack[0]) : "";
 }
 
+const char *transport_tried(const struct transport *t)
+{
+    return t->n > 0 ? sock_tried(t->stack[0]) : "";
+}
+
 const char *transport_tls_info(const struct transport *t)
 {
     return t->tls_layer ? tls_info(t->tls_layer) : "";

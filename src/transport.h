@@ -128,6 +128,8 @@ void transport_shutdown(struct transport *t);
 const char *transport_error(const struct transport *t);
 /* The connected address "127.0.0.1:8080" / "[::1]:8080", or "" before connecting. */
 const char *transport_peer(const struct transport *t);
+/* The addresses a TCP connect was tried on so far, "[::1]:8080, 127.0.0.1:8080", or "". */
+const char *transport_tried(const struct transport *t);
 /* For -v after TLS: "TLSv1.3, TLS_AES_256_GCM_SHA384, subject CN=localhost, issuer CN=Test CA";
  * "" without TLS. */
 const char *transport_tls_info(const struct transport *t);

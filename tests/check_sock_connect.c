@@ -9,6 +9,7 @@
 #include "resolve.h"
 #include "sock.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <sys/un.h>
@@ -63,6 +64,64 @@ static int ipv6_same_port(uint16_t port)
     return fd;
 }
 
+/* No IPv6 loopback: fail, unless WSC_SKIP_IPV6=1 says so, then skip with a visible line.
+ * Returns true when the test should return. */
+static bool no_ipv6(int v6, uint16_t port)
+{
+    const char *skip = getenv("WSC_SKIP_IPV6");
+
+    if (v6 >= 0)
+        return false;
+    if (skip && strcmp(skip, "1") == 0) {
+        fprintf(stderr, "# SKIP no [::1]:%u to bind here (WSC_SKIP_IPV6=1)\n", (unsigned)port);
+        return true;
+    }
+    ck_abort_msg("cannot bind [::1]:%u: no IPv6 loopback here? (WSC_SKIP_IPV6=1 skips)",
+                 (unsigned)port);
+    return true;
+}
+
+/* A black hole: a listener on addr (port set) with backlog 1 and a full accept queue, so the
+ * kernel drops further SYNs and connects hang. held[4] keeps the queue full. */
+static int blackhole(const struct sockaddr *addr, socklen_t len, int held[4])
+{
+    int one = 1, fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct pollfd probe;
+
+    ck_assert_int_ge(fd, 0);
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (addr->sa_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    ck_assert_int_eq(bind(fd, addr, len), 0);
+    ck_assert_int_eq(listen(fd, 1), 0);
+    for (int i = 0; i < 4; i++) {
+        held[i] = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        connect(held[i], addr, len);
+    }
+    usleep(200000);
+    probe.fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    probe.events = POLLOUT;
+    connect(probe.fd, addr, len);
+    ck_assert_msg(poll(&probe, 1, 300) == 0, "the full queue still answers: no black hole here");
+    close(probe.fd);
+    return fd;
+}
+
+static int blackhole_ipv4(const char *ip, uint16_t port, int held[4])
+{
+    struct sockaddr_in s4 = {.sin_family = AF_INET, .sin_port = htons(port)};
+
+    ck_assert_int_eq(inet_pton(AF_INET, ip, &s4.sin_addr), 1);
+    return blackhole((struct sockaddr *)&s4, sizeof s4, held);
+}
+
+static void close_blackhole(int fd, int held[4])
+{
+    for (int i = 0; i < 4; i++)
+        close(held[i]);
+    close(fd);
+}
+
 /* ---- Happy Eyeballs ---- */
 
 START_TEST(staggered_refused_ipv6_moves_to_ipv4_at_once)
@@ -74,9 +133,9 @@ START_TEST(staggered_refused_ipv6_moves_to_ipv4_at_once)
     struct timespec t0;
     struct transport *t;
 
-    if (v6 < 0) {
+    if (no_ipv6(v6, port)) {
         close(lfd);
-        return; /* no IPv6 loopback here */
+        return;
     }
     snprintf(entry, sizeof entry, "h.test:%u:[::1],127.0.0.1", port);
     t = new_net("h.test", port, &net);
@@ -109,7 +168,7 @@ START_TEST(staggered_blackholed_ipv6_second_attempt_after_delay)
     socklen_t len = sizeof type;
     long ms;
 
-    if (v6 < 0) {
+    if (no_ipv6(v6, port)) {
         close(lfd);
         return;
     }
@@ -168,7 +227,7 @@ START_TEST(staggered_all_refused_names_every_address)
     struct sock_settings net = {.resolve = (const char *const[]){entry}, .nresolve = 1};
     struct transport *t;
 
-    if (v6 < 0) {
+    if (no_ipv6(v6, port)) {
         close(v4);
         return;
     }
@@ -183,6 +242,65 @@ START_TEST(staggered_all_refused_names_every_address)
     transport_free(t);
     close(v6);
     close(v4);
+}
+END_TEST
+
+/* RFC 8305 §5 staggers every address, not only across families: a black-holed first IPv4
+ * address hands over to the second after the delay, not after the connect timeout. */
+START_TEST(staggered_blackholed_first_address_of_one_family)
+{
+    char entry[64], want[96];
+    uint16_t port;
+    int lfd = loopback_socket(AF_INET, true, &port), held[4],
+        bh = blackhole_ipv4("127.0.0.2", port, held);
+    struct sock_settings net = {.resolve = (const char *const[]){entry}, .nresolve = 1};
+    struct timespec t0;
+    struct transport *t;
+    long ms;
+
+    snprintf(entry, sizeof entry, "h.test:%u:127.0.0.2,127.0.0.1", port);
+    t = new_net("h.test", port, &net);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(drive(t), 1);
+    ms = ms_since(&t0);
+    ck_assert_int_ge(ms, SOCK_HE_DELAY_MS - 20);
+    ck_assert_int_lt(ms, 1000);
+    snprintf(want, sizeof want, "127.0.0.1:%u", port);
+    ck_assert_str_eq(transport_peer(t), want);
+    snprintf(want, sizeof want, "trying 127.0.0.1:%u (after ", port);
+    ck_assert_msg(strstr(logbuf, want), "log: %s", logbuf);
+    transport_free(t);
+    close_blackhole(bh, held);
+    close(lfd);
+}
+END_TEST
+
+/* Freeing the transport with staggered attempts in flight closes every one of them. */
+START_TEST(free_while_staggered_attempts_in_flight_closes_all)
+{
+    char entry[64];
+    uint16_t port;
+    int lfd = loopback_socket(AF_INET, false, &port), held[4], fds0, bh;
+    struct sock_settings net = {.resolve = (const char *const[]){entry}, .nresolve = 1};
+    struct transport *t;
+    struct pollfd p;
+
+    close(lfd); /* only for a free port */
+    bh = blackhole_ipv4("127.0.0.2", port, held);
+    snprintf(entry, sizeof entry, "h.test:%u:127.0.0.2,127.0.0.2", port);
+    fds0 = count_fds();
+    t = new_net("h.test", port, &net);
+    ck_assert_int_eq(transport_start(t), 0);
+    ck_assert_int_eq(count_fds(), fds0 + 3); /* the first attempt, the epoll fd, the timerfd */
+    /* One drive step: the delay runs out and the second attempt starts. */
+    p.fd = transport_fd(t);
+    p.events = transport_poll_events(t, true);
+    ck_assert_int_eq(poll(&p, 1, 2000), 1);
+    ck_assert_int_eq(transport_progress(t, p.revents), 0);
+    ck_assert_int_eq(count_fds(), fds0 + 4); /* two attempts in flight */
+    transport_free(t);
+    ck_assert_int_eq(count_fds(), fds0);
+    close_blackhole(bh, held);
 }
 END_TEST
 
@@ -212,6 +330,35 @@ START_TEST(family_keeps_a_literal_of_its_family)
     struct transport *t = new_net("127.0.0.1", port, &four);
 
     ck_assert_int_eq(drive(t), 1);
+    transport_free(t);
+    close(lfd);
+}
+END_TEST
+
+/* curl applies -4/-6 to --resolve addresses too. */
+START_TEST(family_applies_to_resolve_addresses)
+{
+    char entry[64], want[96];
+    uint16_t port;
+    int lfd = loopback_socket(AF_INET, true, &port);
+    struct sock_settings six = {
+        .family = 6, .resolve = (const char *const[]){entry}, .nresolve = 1};
+    struct sock_settings four = six;
+    struct transport *t;
+
+    four.family = 4;
+    snprintf(entry, sizeof entry, "h.test:%u:127.0.0.1", port);
+    t = new_net("h.test", port, &six);
+    ck_assert_int_eq(drive(t), T_ERR_RESOLVE);
+    ck_assert_str_eq(transport_error(t), "could not resolve host 'h.test': no IPv6 address (-6)");
+    transport_free(t);
+    /* -4 drops [::1]: 127.0.0.1 alone, no attempt on [::1]. */
+    snprintf(entry, sizeof entry, "h.test:%u:[::1],127.0.0.1", port);
+    t = new_net("h.test", port, &four);
+    ck_assert_int_eq(drive(t), 1);
+    snprintf(want, sizeof want, "resolved h.test to 127.0.0.1 (--resolve)\ntrying 127.0.0.1:%u\n",
+             port);
+    ck_assert_str_eq(logbuf, want);
     transport_free(t);
     close(lfd);
 }
@@ -381,11 +528,14 @@ static Suite *sock_connect_suite(void)
     tcase_add_test(tc, staggered_refused_ipv6_moves_to_ipv4_at_once);
     tcase_add_test(tc, staggered_blackholed_ipv6_second_attempt_after_delay);
     tcase_add_test(tc, staggered_all_refused_names_every_address);
+    tcase_add_test(tc, staggered_blackholed_first_address_of_one_family);
+    tcase_add_test(tc, free_while_staggered_attempts_in_flight_closes_all);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("family");
     tcase_add_test(tc, family_refuses_a_literal_of_the_other_family);
     tcase_add_test(tc, family_keeps_a_literal_of_its_family);
+    tcase_add_test(tc, family_applies_to_resolve_addresses);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("resolve_and_connect_to");
