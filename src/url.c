@@ -10,7 +10,9 @@
  *   handshake is an HTTP request to the same host, port and resource (RFC 6455 §3).
  * - A host made only of digits and dots must be a dotted-quad IPv4 address.
  * - IPv6 zone identifiers ("[fe80::1%eth0]") are refused.
- * - The resource is copied byte for byte; wsc does not normalise or re-encode it.
+ * - The resource is copied byte for byte; wsc does not normalise or re-encode it. A redirect's
+ *   Location (url_resolve()) is the exception: spaces and bytes >= 0x80 are percent-encoded,
+ *   as curl does, since a server's header may carry them raw.
  */
 #include "url.h"
 
@@ -517,6 +519,35 @@ static int url_cat_path(char **dst, size_t *len, const char *path, size_t n)
     return rc;
 }
 
+/* s[0..n) with each space and each byte >= 0x80 as "%XX" (upper-case hex, as curl writes them),
+ * into a new heap string; every other byte, '%' and escapes included, is kept. NULL when out of
+ * memory. */
+static char *url_encode_loose(const char *s, size_t n, size_t *outlen)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t extra = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ' ' || (unsigned char)s[i] >= 0x80)
+            extra += 2;
+    char *p = malloc(n + extra + 1);
+    if (p == NULL)
+        return NULL;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ' || c >= 0x80) {
+            p[j++] = '%';
+            p[j++] = hex[c >> 4];
+            p[j++] = hex[c & 15];
+        } else {
+            p[j++] = (char)c;
+        }
+    }
+    p[j] = '\0';
+    *outlen = j;
+    return p;
+}
+
 int url_resolve(const struct url *base, const char *ref, struct url *out, const char **why)
 {
     url_zero(out);
@@ -600,9 +631,18 @@ int url_resolve(const struct url *base, const char *ref, struct url *out, const 
         free(s);
         return url_fail(out, URL_ERR_NOMEM, "out of memory", why);
     }
-    rc = url_parse(s, out, why);
-    /* The result may carry a password from ref: wipe the copy. */
+    /* A server's Location may hold spaces or raw UTF-8: they must not go raw into the request
+     * line. Control bytes stay, for url_parse() to refuse; a space in the host becomes "%20",
+     * which it refuses too. */
+    size_t elen = 0;
+    char *e = url_encode_loose(s, len, &elen);
+    /* The result may carry a password from ref: wipe the copies. */
     explicit_bzero(s, len);
     free(s);
+    if (e == NULL)
+        return url_fail(out, URL_ERR_NOMEM, "out of memory", why);
+    rc = url_parse(e, out, why);
+    explicit_bzero(e, elen);
+    free(e);
     return rc;
 }
