@@ -6,6 +6,7 @@
 # TLS handshake that never ends. The servers log every request they get, so each test also checks
 # which hops were really made.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
 
 C=$TMP/certs
 if ! bash "$TESTS_DIR/gen-certs.sh" "$C" >"$TMP/certs.log" 2>&1; then
@@ -360,3 +361,23 @@ expect_rc 0
 expect_seen path '"/slow?delay=0.7"'
 expect_elapsed_above 1.3
 t_end
+
+# --- through a proxy --------------------------------------------------------------------------
+
+if ! command -v tinyproxy >/dev/null; then
+	echo "ok - redirect: -L with --reconnect through tinyproxy # SKIP tinyproxy not installed"
+else
+	start_tinyproxy TP
+	t_begin "redirect: -L with --reconnect through tinyproxy: each attempt, each hop tunnelled"
+	: >"$TMP/A.requests"
+	: >"$TMP/B.requests"
+	wsc_run -L --proxy "http://127.0.0.1:$TP" --reconnect --reconnect-max 1 --reconnect-delay 0.1 \
+		-w -1 "$A_URL/orig?code=302&to=$(enc "ws://127.0.0.1:$B/target?close=1001")" </dev/null
+	expect_that '[ "$(requests A /orig)" = 2 ]' "A got $(requests A /orig) requests, expected 2"
+	expect_that '[ "$(requests B /target)" = 2 ]' "B got $(requests B /target) requests, expected 2"
+	expect_that '[ "$(grep -c "CONNECT 127.0.0.1:$A" "$TMP/tinyproxy-TP.log")" = 2 ]' \
+		"tinyproxy tunnelled $(grep -c "CONNECT 127.0.0.1:$A" "$TMP/tinyproxy-TP.log") times to A, expected 2"
+	expect_that '[ "$(grep -c "CONNECT 127.0.0.1:$B" "$TMP/tinyproxy-TP.log")" = 2 ]' \
+		"tinyproxy tunnelled $(grep -c "CONNECT 127.0.0.1:$B" "$TMP/tinyproxy-TP.log") times to B, expected 2"
+	t_end
+fi
