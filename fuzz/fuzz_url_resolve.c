@@ -5,7 +5,8 @@
  * Input: the base URL, a NUL, then the Location (no NUL: the base alone is resolved against an
  * empty reference). A base that does not parse is skipped. Properties: an error comes with its
  * explanation and leaves the struct freed; a result is a URL url_parse() accepts as it stands
- * (resource starts with '/', a port, no control bytes, no fragment), a path the Location gave
+ * (resource starts with '/', a port, no control bytes, no fragment, no space nor byte >= 0x80:
+ * those are percent-encoded), a path the Location gave
  * has no "." or ".." segment left, credentials come only from the Location (never base's), and
  * resolving the result's own resource against it gives it back (the result is a fixed point, unless
  * the resource starts with "//", which would read as a host; a Location without a path keeps base's
@@ -59,7 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_REQUIRE(out.host != NULL && out.resource != NULL && out.resource[0] == '/', "fields");
         FUZZ_REQUIRE(out.port != 0, "port 0");
         for (const char *q = out.resource; *q; q++)
-            FUZZ_REQUIRE((unsigned char)*q > 0x20 && *q != 0x7f && *q != '#', "resource byte");
+            FUZZ_REQUIRE((unsigned char)*q > 0x20 && (unsigned char)*q < 0x7f && *q != '#',
+                         "resource byte 0x%02x (a space or byte >= 0x80 not percent-encoded?)",
+                         (unsigned char)*q);
         /* A reference without a path keeps base's path as it is (§5.2.2): only a path of the
          * reference's own is merged and cleaned. */
         bool own_path = *ref != '\0' && *ref != '?' && *ref != '#';

@@ -6,10 +6,11 @@
  * lookup, TCP and TLS as needed) to its Location, resolved against the current URL
  * (url_resolve()). The hop's host, port, scheme and resource replace those of c->cfg, pointing
  * at strings the conn owns, so everything that reads c->cfg (the transport, the proxy choice,
- * the Host header) follows. A redirect is refused (CONN_ERR_REDIRECT, exit 47) past
- * --max-redirs, for a Location that does not resolve or has another scheme, and from wss:// to
- * ws:// (a downgrade). Credentials (the Authorization header and any -H Authorization or Cookie
- * line) go only to the original host, port and scheme, as curl does, unless
+ * the Host header) follows. An empty Location is taken as none (as curl does), so the reply is a
+ * refusal. A redirect is refused (CONN_ERR_REDIRECT, exit 47) past --max-redirs, for a reply
+ * with more than one Location, for a Location that does not resolve or has another scheme, and
+ * from wss:// to ws:// (a downgrade). Credentials (the Authorization header and any -H
+ * Authorization or Cookie line) go only to the original host, port and scheme, as curl does, unless
  * --location-trusted. Each attempt (conn_reset(), and so each --reconnect) starts again from
  * the configured URL: a redirect may be temporary. Each hop gets its own --connect-timeout.
  */
@@ -285,8 +286,13 @@ bool conn_hop_reply(struct conn *c, const struct handshake_response *r)
     if (r->status < 300 || r->status > 399)
         return false;
     const struct http_header *loc = handshake_response_header(r, "Location");
-    if (loc == NULL)
+    /* An empty Location (the parser has trimmed its white space) would resolve to this very
+     * URL and loop to --max-redirs: like curl, take it as no Location at all. */
+    if (loc == NULL || loc->value_len == 0) {
+        if (loc != NULL)
+            log_msg(LOG_VERBOSE, "the %d reply has an empty Location: not a redirect", r->status);
         return false;
+    }
     c->location = strndup(loc->value, loc->value_len);
     if (c->location == NULL) {
         conn_finish(c, CONN_ERR_INTERNAL, "out of memory");
@@ -294,6 +300,14 @@ bool conn_hop_reply(struct conn *c, const struct handshake_response *r)
     }
     if (!c->cfg.follow_redirects || !conn_hop_followable(r->status))
         return false;
+    /* Location is a single URI (RFC 9110 §10.2.2): with two, which one is meant is a guess. */
+    size_t nloc = http_header_count(r->headers, r->nheaders, "Location");
+    if (nloc > 1) {
+        conn_finish(c, CONN_ERR_REDIRECT,
+                    "the %d reply has %zu Location headers (a redirect has one target)", r->status,
+                    nloc);
+        return true;
+    }
     follow(c, r->status);
     return true;
 }

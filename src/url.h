@@ -63,7 +63,10 @@ int url_from_fields(const char *host, const char *port, const char *path, const 
  * never sent. base's user and password are not carried over; a userinfo in ref is parsed into
  * out as url_parse() does (the caller decides what to do with it). Returns URL_OK or one of
  * url_parse()'s errors, with *why (if not NULL) a static explanation: URL_ERR_SCHEME for any
- * other scheme ("ftp:", "javascript:"), URL_ERR_SYNTAX for control bytes or spaces.
+ * other scheme ("ftp:", "javascript:"), URL_ERR_SYNTAX for control bytes, URL_ERR_HOST for a
+ * host with a space or a byte >= 0x80. Elsewhere in the result (path, query, userinfo) each
+ * space and each byte >= 0x80 is percent-encoded ("/a b/é" gives "/a%20b/%C3%A9", as curl
+ * sends it); '%' and the escapes already there are kept as they are.
  */
 int url_resolve(const struct url *base, const char *ref, struct url *out, const char **why);
 

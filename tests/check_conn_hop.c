@@ -141,6 +141,14 @@ static const struct {
     {false, 10, "HTTP/1.1 304 Not Modified\r\nLocation: /x\r\n\r\n", false, CONN_OK_CLOSED, ""},
     {false, 10, "HTTP/1.1 302 Found\r\n\r\n", false, CONN_OK_CLOSED, ""},
     {false, 10, "HTTP/1.1 403 Forbidden\r\nLocation: /x\r\n\r\n", false, CONN_OK_CLOSED, ""},
+    /* an empty Location (or only white space) is no Location, as curl takes it: not a loop */
+    {false, 10, "HTTP/1.1 302 Found\r\nLocation:\r\n\r\n", false, CONN_OK_CLOSED, ""},
+    {false, 10, "HTTP/1.1 301 Moved\r\nLocation:  \t \r\n\r\n", false, CONN_OK_CLOSED, ""},
+    /* Location is one URI (RFC 9110 §10.2.2): two of them is a reply we cannot follow */
+    {false, 10, "HTTP/1.1 302 Found\r\nLocation: /x\r\nLocation: /y\r\n\r\n", true,
+     CONN_ERR_REDIRECT, "the 302 reply has 2 Location headers"},
+    {false, 10, "HTTP/1.1 307 Temp\r\nLocation: /x\r\nX: 1\r\nlocation: /x\r\n\r\n", true,
+     CONN_ERR_REDIRECT, "the 307 reply has 2 Location headers"},
     {false, 0, "HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\n", true, CONN_ERR_REDIRECT,
      "maximum (0) redirects followed (--max-redirs)"},
     {true, 10, "HTTP/1.1 301 Moved\r\nLocation: ws://orig.test:8080/\r\n\r\n", true,
@@ -161,6 +169,10 @@ START_TEST(refusals_table)
     ck_assert_str_eq(c->cfg.host, "orig.test");
     if (refuse_rows[_i].ended == CONN_OK_CLOSED) {
         ck_assert_int_eq(conn_state(c), CONN_HANDSHAKE);
+        /* an empty Location is not named in the refusal either (its body is shown) */
+        if (strstr(refuse_rows[_i].head, "Location:\r") ||
+            strstr(refuse_rows[_i].head, "Location:  "))
+            ck_assert_ptr_null(c->location);
     } else {
         ck_assert_int_eq(conn_state(c), CONN_DONE);
         ck_assert_int_eq(conn_outcome(c), refuse_rows[_i].ended);

@@ -441,6 +441,15 @@ static const struct {
     {"ws://[::1]:9000/a/b", "/", "ws://[::1]:9000/", 0},
     {"wss://a/", "?t=1", "wss://a/?t=[redacted]", 0},
     {"ws://a/p?q", "?", "ws://a/p?", 0},
+    /* spaces and bytes >= 0x80 go out percent-encoded (as curl sends them), in the path, the
+     * query and a path merged from base; escapes already there are kept as they are */
+    {"ws://a/b", "/a b", "ws://a/a%20b", 0},
+    {"ws://a/b", "/caf\xc3\xa9?\xc3\xbc x", "ws://a/caf%C3%A9?%C3%BC%20x", 0},
+    {"ws://a/d/b", "x y/../z \xff", "ws://a/d/z%20%FF", 0},
+    {"ws://a/b", "ws://h:1/%41%2f b%20?%e2%82%ac\xe2\x82\xac",
+     "ws://h:1/%41%2f%20b%20?%e2%82%ac%E2%82%AC", 0},
+    {"ws://a/b", "/100%", "ws://a/100%", 0},
+    {"ws://a/caf\xc3\xa9/b", "?q", "ws://a/caf%C3%A9/b?q", 0},
     /* errors: another scheme, no host, bad bytes, bad port */
     {"ws://a/b", "g:h", NULL, URL_ERR_SCHEME},
     {"ws://a/b", "ftp://h/x", NULL, URL_ERR_SCHEME},
@@ -451,7 +460,9 @@ static const struct {
     {"ws://a/b", "//", NULL, URL_ERR_HOST},
     {"ws://a/b", "///x", NULL, URL_ERR_HOST},
     {"ws://a/b", "ws://h:0/", NULL, URL_ERR_PORT},
-    {"ws://a/b", "/a b", NULL, URL_ERR_SYNTAX},
+    {"ws://a/b", "/a\tb", NULL, URL_ERR_SYNTAX},
+    {"ws://a/b", "ws://h\xc3\xa9/x", NULL, URL_ERR_HOST},
+    {"ws://a/b", "ws://h j/x", NULL, URL_ERR_HOST},
     {"ws://a/b", "/x\r\nSet-Cookie: y", NULL, URL_ERR_SYNTAX},
     {"ws://a/b", "ws://h/\x1b[2J", NULL, URL_ERR_SYNTAX},
 };

@@ -6,6 +6,7 @@
 # TLS handshake that never ends. The servers log every request they get, so each test also checks
 # which hops were really made.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
 
 C=$TMP/certs
 if ! bash "$TESTS_DIR/gen-certs.sh" "$C" >"$TMP/certs.log" 2>&1; then
@@ -68,10 +69,20 @@ expect_err_contains "Location: ftp://h/aaaa"
 expect_that '[ "$(wc -c <"$ERR")" -lt 600 ]' "stderr is $(wc -c <"$ERR") bytes"
 t_end
 
-t_begin "redirect: control bytes in a Location never reach the terminal raw"
+t_begin "redirect: an ESC in a Location makes the reply malformed (8), never shown raw"
+# ESC is no field-vchar (RFC 9110 §5.5): the head does not parse, before -L looks at it.
 wsc_run -v -L -w 1 "$A_URL/r?code=302&to=$(enc $'ws://h/\e[31mred')" </dev/null
-expect_that '[ "$RC" = 8 ] || [ "$RC" = 47 ]' "exit $RC, expected 8 (malformed reply) or 47"
+expect_rc 8
+expect_err_contains "wsc: bad handshake reply: not an HTTP response"
 expect_that '! grep -q $'"'"'\e'"'"' "$ERR"' "an ESC byte reached stderr"
+t_end
+
+t_begin "redirect: a C1 control (U+009B) in a refused Location is escaped in the message (47)"
+# UTF-8 is obs-text, so this head parses; -L refuses the ftp:// and shows the Location escaped.
+wsc_run -v -L -w 1 "$A_URL/r?code=302&to=$(enc $'ftp://h/\xc2\x9b31mred')" </dev/null
+expect_rc 47
+expect_err_contains "bad Location 'ftp://h/"
+expect_that '! grep -q $'"'"'\xc2\x9b'"'"' "$ERR"' "a raw C1 control reached stderr"
 t_end
 
 # --- following --------------------------------------------------------------------------------
@@ -96,6 +107,31 @@ t_end
 t_begin "redirect: -L with a 302 without Location is a refusal (22)"
 wsc_run -L -w 1 "$A_URL/r?code=302" </dev/null
 expect_rc 22
+t_end
+
+: >"$TMP/A.requests"
+t_begin "redirect: -L takes an empty or blank Location as none: one request, a refusal (22)"
+wsc_run -L -w 1 "$A_URL/empty?code=302&to=" </dev/null
+expect_rc 22
+expect_err_contains "HTTP/1.1 302 Found: <html><body>moved</body></html>"
+expect_err_lacks "redirects followed"
+wsc_run -L -w 1 "$A_URL/empty?code=301&to=$(enc "   ")" </dev/null
+expect_rc 22
+expect_that '[ "$(requests A /empty)" = 2 ]' "A got $(requests A /empty) requests, expected 2"
+t_end
+
+: >"$TMP/B.requests"
+t_begin "redirect: two Location headers in a 302 are refused (47), neither followed"
+wsc_run -L -w 1 "$A_URL/r?code=302&to=$(enc "ws://127.0.0.1:$B/one")&to2=$(enc "ws://127.0.0.1:$B/two")" </dev/null
+expect_rc 47
+expect_err_contains "wsc: cannot follow the redirect: the 302 reply has 2 Location headers"
+expect_that '[ "$(requests B /)" = 0 ]' "B was contacted"
+t_end
+
+t_begin "redirect: spaces and UTF-8 in a Location go out percent-encoded, escapes kept"
+wsc_run -L -n 1 "$A_URL/r?code=302&to=$(enc $'/a b/caf\xc3\xa9?v=%41 \xc3\xbc')" </dev/null
+expect_rc 0
+expect_seen path '"/a%20b/caf%C3%A9?v=%41%20%C3%BC"'
 t_end
 
 while read -r ref want; do
@@ -310,9 +346,38 @@ expect_err_contains "timed out after 1 s during the TLS handshake (--connect-tim
 expect_elapsed_below 2.5
 t_end
 
-t_begin "redirect: each hop gets its own --connect-timeout"
+t_begin "redirect: a silent second hop ends at --connect-timeout (28), waiting for the reply"
 wsc_run -L --connect-timeout 1 -w 1 "$A_URL/r?code=302&to=$(enc "ws://127.0.0.1:$SILENT/")" </dev/null
 expect_rc 28
 expect_err_contains "waiting for the handshake reply (--connect-timeout)"
 expect_elapsed_below 2.5
 t_end
+
+t_begin "redirect: each hop gets its own --connect-timeout"
+# The 302 comes after 0.7 s, the second hop's 101 after 0.7 s more: 1.4 s in all, within a
+# 1 s --connect-timeout only if each hop has its own.
+wsc_run -L --connect-timeout 1 -n 1 "$A_URL/r?code=302&delay=0.7&to=$(enc "ws://127.0.0.1:$B/slow?delay=0.7")" </dev/null
+expect_rc 0
+expect_seen path '"/slow?delay=0.7"'
+expect_elapsed_above 1.3
+t_end
+
+# --- through a proxy --------------------------------------------------------------------------
+
+if ! command -v tinyproxy >/dev/null; then
+	echo "ok - redirect: -L with --reconnect through tinyproxy # SKIP tinyproxy not installed"
+else
+	start_tinyproxy TP
+	t_begin "redirect: -L with --reconnect through tinyproxy: each attempt, each hop tunnelled"
+	: >"$TMP/A.requests"
+	: >"$TMP/B.requests"
+	wsc_run -L --proxy "http://127.0.0.1:$TP" --reconnect --reconnect-max 1 --reconnect-delay 0.1 \
+		-w -1 "$A_URL/orig?code=302&to=$(enc "ws://127.0.0.1:$B/target?close=1001")" </dev/null
+	expect_that '[ "$(requests A /orig)" = 2 ]' "A got $(requests A /orig) requests, expected 2"
+	expect_that '[ "$(requests B /target)" = 2 ]' "B got $(requests B /target) requests, expected 2"
+	expect_that '[ "$(grep -c "CONNECT 127.0.0.1:$A" "$TMP/tinyproxy-TP.log")" = 2 ]' \
+		"tinyproxy tunnelled $(grep -c "CONNECT 127.0.0.1:$A" "$TMP/tinyproxy-TP.log") times to A, expected 2"
+	expect_that '[ "$(grep -c "CONNECT 127.0.0.1:$B" "$TMP/tinyproxy-TP.log")" = 2 ]' \
+		"tinyproxy tunnelled $(grep -c "CONNECT 127.0.0.1:$B" "$TMP/tinyproxy-TP.log") times to B, expected 2"
+	t_end
+fi

@@ -5,7 +5,7 @@ Prints "READY <port>" on stdout once it listens (--port 0 for a free port). By r
 
   ANY?code=N&to=LOC          any path with code=N in its query: refuse the upgrade with status
                               N and "Location: LOC" (LOC as given after URL-decoding; no
-                              Location without to=)
+                              Location without to=; with to2=LOC2 too, a second Location line)
   /hop?n=K&code=N             a chain: while K > 0, status N to the relative "hop?n=K-1&code=N";
                               at 0, accept like any other path
   /loop                       302 to itself ("/loop"), for ever
@@ -14,7 +14,8 @@ Prints "READY <port>" on stdout once it listens (--port 0 for a free port). By r
                               (true/false), "x_test" (the X-Test header or null), "port",
                               "tls"}; then echo every message, or with close=CODE in the
                               query close with CODE at once
-Every request is appended to --log FILE (one line: port, path, Authorization and Cookie present
+With delay=SECS in the query, any of these answers (the refusal, or the 101) comes after SECS
+seconds. Every request is appended to --log FILE (one line: port, path, Authorization and Cookie present
 or not) when given, so a test can count the hops.
 """
 
@@ -40,7 +41,7 @@ def parse(path):
     return u.path, q
 
 
-def reply(code, location):
+def reply(code, location, location2=None):
     try:
         status = http.HTTPStatus(code)
     except ValueError:
@@ -48,6 +49,8 @@ def reply(code, location):
     headers = [("Content-Type", "text/html")]
     if location is not None:
         headers.append(("Location", location))
+    if location2 is not None:
+        headers.append(("Location", location2))
     return status, headers, b"<html><body>moved</body></html>\n"
 
 
@@ -57,8 +60,10 @@ async def process_request(path, headers):
         with open(ARGS.log, "a", encoding="utf-8") as f:
             f.write("%d %s auth=%s cookie=%s\n" % (PORT, path, "Authorization" in headers,
                                                    "Cookie" in headers))
+    if "delay" in q:
+        await asyncio.sleep(float(q["delay"]))
     if "code" in q and p != "/hop":
-        return reply(int(q["code"]), q.get("to"))
+        return reply(int(q["code"]), q.get("to"), q.get("to2"))
     if p == "/hop":
         n = int(q.get("n", "0"))
         code = q.get("code", "302")
