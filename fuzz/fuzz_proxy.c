@@ -193,7 +193,7 @@ static void run_layer(struct run *out, uint8_t cfg, const uint8_t *buf, size_t l
         snprintf(sp.user, sizeof sp.user, "user");
         snprintf(sp.pass, sizeof sp.pass, PASSWORD);
     }
-    px = proxy_new(&env, &s.base, &sp, "ws.test", 443);
+    px = proxy_new(&env, &s.base, &sp, NULL, "ws.test", 443);
     FUZZ_REQUIRE(px != NULL, "proxy_new");
     out->r = 0;
     for (size_t i = 0; i < 4 * len + 16 && out->r == 0; i++)

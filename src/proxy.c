@@ -27,6 +27,7 @@
 #include "http.h"
 #include "proxy_wire.h"
 #include "resolve.h"
+#include "sock.h"
 #include "transport.h"
 
 enum px_state {
@@ -43,8 +44,9 @@ enum px_state {
 
 struct proxy {
     struct layer base;
-    struct proxy_spec spec; /* secrets inside: wiped in destroy */
-    char *host;             /* the server, through the tunnel */
+    struct proxy_spec spec;   /* secrets inside: wiped in destroy */
+    struct sock_settings net; /* socks5://: --resolve and -4/-6 for the lookup (borrowed) */
+    char *host;               /* the server, through the tunnel */
     uint16_t port;
     char target[300]; /* "localhost:8443", "[::1]:8443" for messages */
     char name[320];   /* "HTTP proxy 127.0.0.1:3128" for messages */
@@ -127,11 +129,27 @@ __attribute__((format(printf, 2, 3))) static int refuse(struct proxy *p, const c
     return fail(p, T_ERR_PROXY);
 }
 
+/* The proxy wants credentials or rejected ours: as refuse(), then T_ERR_PROXY_AUTH. */
+__attribute__((format(printf, 2, 3))) static int refuse_auth(struct proxy *p, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(p->base.env->err, sizeof p->base.env->err, fmt, ap);
+    va_end(ap);
+    layer_log(&p->base, "%s", p->base.env->err);
+    return fail(p, T_ERR_PROXY_AUTH);
+}
+
 /* Queue a request (n > 0 bytes, or a proxy_wire error). */
 static int queue(struct proxy *p, int n, enum px_state next)
 {
     if (n == PW_ERR_BAD_HOST)
         return refuse(p, "%s: the host name '%s' cannot be sent to a proxy", p->name, p->host);
+    if (n < 0 && strlen(p->host) > 255 && p->spec.type != PROXY_HTTP && p->spec.type != PROXY_HTTPS)
+        return refuse(p,
+                      "%s: host name too long for the proxy request (%zu bytes; SOCKS allows 255)",
+                      p->name, strlen(p->host));
     if (n < 0)
         return refuse(p, "%s: the host name or credentials are too long for the protocol", p->name);
     p->out_len = (size_t)n;
@@ -174,6 +192,47 @@ static bool literal(struct proxy *p)
     return p->atyp != 0;
 }
 
+/* Keep the server's address (a struct sockaddr of AF_INET or AF_INET6) for the SOCKS5 request. */
+static void keep_addr(struct proxy *p, const struct sockaddr *sa, char *shown, size_t n)
+{
+    if (sa->sa_family == AF_INET) {
+        memcpy(p->sa, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+        p->atyp = SOCKS5_ATYP_IPV4;
+        inet_ntop(AF_INET, p->sa, shown, (socklen_t)n);
+    } else if (sa->sa_family == AF_INET6) {
+        memcpy(p->sa, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+        p->atyp = SOCKS5_ATYP_IPV6;
+        inet_ntop(AF_INET6, p->sa, shown, (socklen_t)n);
+    }
+}
+
+/* No address of the family -4/-6 asks for. */
+static int no_family(struct proxy *p)
+{
+    layer_set_err(&p->base, "could not resolve host '%s': no IPv%d address (-%d)", p->host,
+                  p->net.family, p->net.family);
+    return fail(p, T_ERR_RESOLVE);
+}
+
+/* socks5://: --resolve gives the server's addresses (sock.h's rules, -4/-6 too): the first. */
+static int resolve_fixed(struct proxy *p)
+{
+    struct sock_addr a[SOCK_MAX_ADDRS];
+    char shown[INET6_ADDRSTRLEN] = "?";
+    int n =
+        sock_parse_addrs(sock_resolve_find(&p->net, p->host, p->port), p->port, a, SOCK_MAX_ADDRS);
+
+    if (n <= 0) {
+        layer_set_err(&p->base, "bad --resolve entry for %s:%u", p->host, (unsigned)p->port);
+        return fail(p, T_ERR_RESOLVE);
+    }
+    if (sock_keep_family(a, (size_t)n, p->net.family) == 0)
+        return no_family(p);
+    keep_addr(p, (const struct sockaddr *)&a[0].sa, shown, sizeof shown);
+    layer_log(&p->base, "resolved %s to %s (--resolve, for the SOCKS5 proxy)", p->host, shown);
+    return queue(p, proxy_socks5_greeting(p->out, sizeof p->out, p->spec.has_auth), PX_S5_METHOD);
+}
+
 /* The first request, or for socks5:// with a name the lookup first. */
 static int start(struct proxy *p)
 {
@@ -189,9 +248,13 @@ static int start(struct proxy *p)
                      PX_S4);
     case PROXY_SOCKS5:
         if (!literal(p)) {
-            struct addrinfo hints = {
-                .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+            struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
             char port[8];
+            if (sock_resolve_find(&p->net, p->host, p->port))
+                return resolve_fixed(p);
+            hints.ai_family = p->net.family == 4   ? AF_INET
+                              : p->net.family == 6 ? AF_INET6
+                                                   : AF_UNSPEC;
             snprintf(port, sizeof port, "%u", (unsigned)p->port);
             p->res = resolve_start(p->host, port, &hints);
             if (!p->res && errno == EBUSY) {
@@ -241,18 +304,13 @@ static int resolved(struct proxy *p)
                       rc == EAI_SYSTEM ? strerror(sys_errno) : gai_strerror(rc));
         return fail(p, T_ERR_RESOLVE);
     }
-    for (a = ai; a && !p->atyp; a = a->ai_next) {
-        if (a->ai_family == AF_INET) {
-            memcpy(p->sa, &((struct sockaddr_in *)a->ai_addr)->sin_addr, 4);
-            p->atyp = SOCKS5_ATYP_IPV4;
-            inet_ntop(AF_INET, p->sa, shown, sizeof shown);
-        } else if (a->ai_family == AF_INET6) {
-            memcpy(p->sa, &((struct sockaddr_in6 *)a->ai_addr)->sin6_addr, 16);
-            p->atyp = SOCKS5_ATYP_IPV6;
-            inet_ntop(AF_INET6, p->sa, shown, sizeof shown);
-        }
-    }
+    for (a = ai; a && !p->atyp; a = a->ai_next)
+        if ((a->ai_family == AF_INET && p->net.family != 6) ||
+            (a->ai_family == AF_INET6 && p->net.family != 4))
+            keep_addr(p, a->ai_addr, shown, sizeof shown);
     freeaddrinfo(ai);
+    if (!p->atyp && (p->net.family == 4 || p->net.family == 6))
+        return no_family(p);
     if (!p->atyp) {
         layer_set_err(&p->base, "could not resolve host '%s': no IPv4 or IPv6 address", p->host);
         return fail(p, T_ERR_RESOLVE);
@@ -334,14 +392,14 @@ static int http_reply(struct proxy *p, bool force)
         char scheme[60] = "";
         if (r.auth_scheme && !http_name_is(r.auth_scheme, r.auth_scheme_len, "Basic")) {
             escape(scheme, sizeof scheme, r.auth_scheme, r.auth_scheme_len, 20);
-            return refuse(p,
-                          "%s refused the tunnel to %s: %s: it wants %s authentication; "
-                          "wsc only sends Basic",
-                          p->name, p->target, line, scheme);
+            return refuse_auth(p,
+                               "%s refused the tunnel to %s: %s: it wants %s authentication; "
+                               "wsc only sends Basic",
+                               p->name, p->target, line, scheme);
         }
-        return refuse(p, "%s refused the tunnel to %s: %s: %s", p->name, p->target, line,
-                      p->spec.has_auth ? "the proxy credentials were rejected"
-                                       : "proxy credentials needed (--proxy-user)");
+        return refuse_auth(p, "%s refused the tunnel to %s: %s: %s", p->name, p->target, line,
+                           p->spec.has_auth ? "the proxy credentials were rejected"
+                                            : "proxy credentials needed (--proxy-user)");
     }
     return refuse(p, "%s refused the tunnel to %s: %s", p->name, p->target, line);
 }
@@ -365,6 +423,8 @@ static int socks5_reply(struct proxy *p)
                          proxy_socks5_userpass(p->out, sizeof p->out, p->spec.user, p->spec.pass),
                          PX_S5_AUTH);
         }
+        if (v == SOCKS5_METHOD_NO_ACCEPTABLE && !p->spec.has_auth)
+            return refuse_auth(p, "%s needs credentials (--proxy-user)", p->name);
         if (v == SOCKS5_METHOD_NO_ACCEPTABLE)
             return refuse(p, "%s %s", p->name,
                           p->spec.has_auth
@@ -378,7 +438,7 @@ static int socks5_reply(struct proxy *p)
             break;
         consume(p, (size_t)k);
         if (v != 0)
-            return refuse(p, "%s rejected the username/password", p->name);
+            return refuse_auth(p, "%s rejected the username/password", p->name);
         return queue_socks5_connect(p);
     default:
         k = proxy_socks5_parse_reply(in, p->in_len, &v);
@@ -562,7 +622,7 @@ static const struct layer_ops proxy_ops = {
 };
 
 struct layer *proxy_new(struct layer_env *env, struct layer *below, const struct proxy_spec *spec,
-                        const char *host, uint16_t port)
+                        const struct sock_settings *net, const char *host, uint16_t port)
 {
     struct proxy *p = calloc(1, sizeof *p);
     char where[300];
@@ -576,6 +636,8 @@ struct layer *proxy_new(struct layer_env *env, struct layer *below, const struct
     p->base.below = below;
     p->spec = *spec;
     p->spec.cacert = NULL; /* borrowed, and not needed here */
+    if (net)
+        p->net = *net;
     p->port = port;
     authority(p->target, sizeof p->target, host, port);
     authority(where, sizeof where, spec->host, spec->port);
