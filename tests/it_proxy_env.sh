@@ -361,3 +361,14 @@ https_proxy="socks9://x" wsc_run --count 1 "$U" < <(printf 'unused\n')
 expect_rc 0
 expect_out 'unused\n'
 t_end
+
+t_begin "proxy-env: a bad proxy variable a redirect needs: 2, 'bad proxy configuration'"
+start_server RD redirect "$PY" "$TESTS_DIR/servers/redirect_server.py" --port 0 \
+	--log "$TMP/rd.requests"
+https_proxy="socks9://alice:$SECRET@127.0.0.1:1" wsc_run -L --count 1 \
+	"ws://127.0.0.1:$RD/r?code=307&to=wss%3A%2F%2F127.0.0.1%3A1%2F" </dev/null
+expect_rc 2
+expect_err_contains "wsc: bad proxy configuration: https_proxy: bad proxy URL"
+expect_err_lacks "TLS"
+expect_err_lacks "$SECRET"
+t_end
