@@ -48,8 +48,9 @@ int proxy_parse_url(const char *url, struct proxy_spec *out, char *err, size_t e
  * (as curl: lib/url.c applies -U, then parse_proxy() sets the URL's user and password over it).
  * cacert and insecure come from the inputs. in NULL means no proxy. Fills *out (type
  * PROXY_NONE: connect directly) and why: one line for -v ("from https_proxy", "--proxy", "host
- * matches no_proxy entry '.example.test'", "no proxy set"). Returns 0, or -1 when the proxy URL is malformed, with why saying which option or
- * variable and what is wrong (never a secret); *out is then PROXY_NONE.
+ * matches no_proxy entry '.example.test'", "no proxy set"). Returns 0, or -1 when the proxy URL is
+ * malformed, with why saying which option or variable and what is wrong (never a secret); *out is
+ * then PROXY_NONE.
  */
 int proxy_select(const struct proxy_inputs *in, bool tls, const char *host, uint16_t port,
                  struct proxy_spec *out, char *why, size_t whylen);
