@@ -6,15 +6,14 @@
  * takes it (the rest waits for POLLOUT), and the reply is read as far as it has come (a reply
  * a byte at a time is fine). Bytes that arrive after a reply are the tunnel's: read() returns
  * them first, and pending() says they are there. For socks5:// the server's name is looked up
- * here, on resolve.c's thread, whose pipe the stack polls meanwhile (layer.h, poll_fd).
+ * here (proxy_lookup.c: --resolve, -4/-6, else resolve.c's thread, whose pipe the stack polls
+ * meanwhile: layer.h, poll_fd).
  *
  * Credentials are secret: no log line or error text holds them, and they are wiped from memory
  * when the layer goes.
  */
 #include "proxy.h"
 
-#include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,8 +24,8 @@
 #include <sys/socket.h>
 
 #include "http.h"
+#include "proxy_lookup.h"
 #include "proxy_wire.h"
-#include "resolve.h"
 #include "sock.h"
 #include "transport.h"
 
@@ -52,8 +51,8 @@ struct proxy {
     char name[320];   /* "HTTP proxy 127.0.0.1:3128" for messages */
     enum px_state state;
     int fail;
-    struct resolve *res;
-    uint8_t sa[16]; /* socks5://: the server's address, as resolved here */
+    struct proxy_lookup lk; /* socks5://: the server's name looked up here */
+    uint8_t sa[16];         /* socks5://: the server's address, as resolved here */
     int atyp;
     uint8_t out[2048]; /* the request going out (may hold credentials) */
     size_t out_len, out_off;
@@ -192,44 +191,13 @@ static bool literal(struct proxy *p)
     return p->atyp != 0;
 }
 
-/* Keep the server's address (a struct sockaddr of AF_INET or AF_INET6) for the SOCKS5 request. */
-static void keep_addr(struct proxy *p, const struct sockaddr *sa, char *shown, size_t n)
+/* socks5://: the server's address is known (proxy_lookup.c): the greeting goes out. */
+static int looked_up(struct proxy *p)
 {
-    if (sa->sa_family == AF_INET) {
-        memcpy(p->sa, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-        p->atyp = SOCKS5_ATYP_IPV4;
-        inet_ntop(AF_INET, p->sa, shown, (socklen_t)n);
-    } else if (sa->sa_family == AF_INET6) {
-        memcpy(p->sa, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-        p->atyp = SOCKS5_ATYP_IPV6;
-        inet_ntop(AF_INET6, p->sa, shown, (socklen_t)n);
-    }
-}
-
-/* No address of the family -4/-6 asks for. */
-static int no_family(struct proxy *p)
-{
-    layer_set_err(&p->base, "could not resolve host '%s': no IPv%d address (-%d)", p->host,
-                  p->net.family, p->net.family);
-    return fail(p, T_ERR_RESOLVE);
-}
-
-/* socks5://: --resolve gives the server's addresses (sock.h's rules, -4/-6 too): the first. */
-static int resolve_fixed(struct proxy *p)
-{
-    struct sock_addr a[SOCK_MAX_ADDRS];
-    char shown[INET6_ADDRSTRLEN] = "?";
-    int n =
-        sock_parse_addrs(sock_resolve_find(&p->net, p->host, p->port), p->port, a, SOCK_MAX_ADDRS);
-
-    if (n <= 0) {
-        layer_set_err(&p->base, "bad --resolve entry for %s:%u", p->host, (unsigned)p->port);
-        return fail(p, T_ERR_RESOLVE);
-    }
-    if (sock_keep_family(a, (size_t)n, p->net.family) == 0)
-        return no_family(p);
-    keep_addr(p, (const struct sockaddr *)&a[0].sa, shown, sizeof shown);
-    layer_log(&p->base, "resolved %s to %s (--resolve, for the SOCKS5 proxy)", p->host, shown);
+    memcpy(p->sa, p->lk.addr, sizeof p->sa);
+    p->atyp = p->lk.family == AF_INET ? SOCKS5_ATYP_IPV4 : SOCKS5_ATYP_IPV6;
+    layer_log(&p->base, "resolved %s to %s (%sfor the SOCKS5 proxy)", p->host, p->lk.shown,
+              p->lk.fixed ? "--resolve, " : "");
     return queue(p, proxy_socks5_greeting(p->out, sizeof p->out, p->spec.has_auth), PX_S5_METHOD);
 }
 
@@ -248,27 +216,12 @@ static int start(struct proxy *p)
                      PX_S4);
     case PROXY_SOCKS5:
         if (!literal(p)) {
-            struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-            char port[8];
-            if (sock_resolve_find(&p->net, p->host, p->port))
-                return resolve_fixed(p);
-            hints.ai_family = p->net.family == 4   ? AF_INET
-                              : p->net.family == 6 ? AF_INET6
-                                                   : AF_UNSPEC;
-            snprintf(port, sizeof port, "%u", (unsigned)p->port);
-            p->res = resolve_start(p->host, port, &hints);
-            if (!p->res && errno == EBUSY) {
-                layer_set_err(&p->base,
-                              "could not resolve host '%s': %d earlier lookups are still "
-                              "waiting for the DNS server",
-                              p->host, RESOLVE_MAX_ABANDONED);
-                return fail(p, T_ERR_RESOLVE);
-            }
-            if (!p->res) {
-                layer_set_err(&p->base, "cannot start resolving '%s': %s", p->host,
-                              strerror(errno));
-                return fail(p, T_ERR_NOMEM);
-            }
+            int r = proxy_lookup_start(&p->lk, &p->net, p->host, p->port, p->base.env->err,
+                                       sizeof p->base.env->err);
+            if (r < 0)
+                return fail(p, r);
+            if (r == 1)
+                return looked_up(p);
             p->state = PX_RESOLVING;
             return 0;
         }
@@ -284,39 +237,14 @@ static int start(struct proxy *p)
     }
 }
 
-/* The lookup for socks5:// answered: keep the first address. */
+/* The lookup for socks5:// answered? */
 static int resolved(struct proxy *p)
 {
-    struct addrinfo *ai = NULL, *a;
-    int rc = 0, sys_errno = 0;
-    char shown[INET6_ADDRSTRLEN] = "?";
+    int r = proxy_lookup_done(&p->lk, &p->net, p->host, p->base.env->err, sizeof p->base.env->err);
 
-    if (!resolve_result(p->res, &rc, &ai, &sys_errno))
-        return 0;
-    resolve_free(p->res);
-    p->res = NULL;
-    if (rc != 0) {
-        if (rc == EAI_MEMORY) {
-            layer_set_err(&p->base, "out of memory");
-            return fail(p, T_ERR_NOMEM);
-        }
-        layer_set_err(&p->base, "could not resolve host '%s': %s", p->host,
-                      rc == EAI_SYSTEM ? strerror(sys_errno) : gai_strerror(rc));
-        return fail(p, T_ERR_RESOLVE);
-    }
-    for (a = ai; a && !p->atyp; a = a->ai_next)
-        if ((a->ai_family == AF_INET && p->net.family != 6) ||
-            (a->ai_family == AF_INET6 && p->net.family != 4))
-            keep_addr(p, a->ai_addr, shown, sizeof shown);
-    freeaddrinfo(ai);
-    if (!p->atyp && (p->net.family == 4 || p->net.family == 6))
-        return no_family(p);
-    if (!p->atyp) {
-        layer_set_err(&p->base, "could not resolve host '%s': no IPv4 or IPv6 address", p->host);
-        return fail(p, T_ERR_RESOLVE);
-    }
-    layer_log(&p->base, "resolved %s to %s (for the SOCKS5 proxy)", p->host, shown);
-    return queue(p, proxy_socks5_greeting(p->out, sizeof p->out, p->spec.has_auth), PX_S5_METHOD);
+    if (r < 0)
+        return fail(p, r);
+    return r == 1 ? looked_up(p) : 0;
 }
 
 /* Send what is queued. 1 when all is out, 0 to wait for POLLOUT, or an error. */
@@ -581,7 +509,7 @@ static int proxy_poll_fd(const struct layer *l)
 {
     const struct proxy *p = (const struct proxy *)l;
 
-    return p->state == PX_RESOLVING ? resolve_fd(p->res) : -1;
+    return p->state == PX_RESOLVING ? resolve_fd(p->lk.res) : -1;
 }
 
 static void proxy_shutdown(struct layer *l)
@@ -601,7 +529,7 @@ static void proxy_destroy(struct layer *l)
 {
     struct proxy *p = (struct proxy *)l;
 
-    resolve_free(p->res);
+    proxy_lookup_free(&p->lk);
     explicit_bzero(&p->spec, sizeof p->spec);
     explicit_bzero(p->out, sizeof p->out);
     free(p->host);
