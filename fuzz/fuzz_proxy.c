@@ -11,11 +11,11 @@
  * - a length k parses the same from exactly its own k bytes, and k - 1 bytes need more;
  * - a prefix (at the cut) of an input that needs more needs more; of an input that failed, it
  *   needs more or has the same error (a verdict never changes with more bytes);
- * - an HTTP reply's reason and auth scheme point inside it; its status is not 1xx.
+ * - an HTTP reply's reason and auth scheme point inside it; its status is not 1xx but 101.
  * Properties of the layer: fed the input whole or one byte at a time (with T_AGAIN between),
- * it ends the same way (tunnel up or T_ERR_PROXY, or still waiting), with the same error text
- * (an invalid HTTP reply's quoted first bytes aside: they show what had come so far),
- * the same bytes sent and the same bytes left over for read(); the error text holds no
+ * it ends the same way (tunnel up, T_ERR_PROXY or T_ERR_PROXY_AUTH, or still waiting), with the
+ * same error text (an invalid HTTP reply's quoted first bytes aside: they show what had come so
+ * far), the same bytes sent and the same bytes left over for read(); the error text holds no
  * password (unless the proxy sent it) and no control bytes.
  */
 #include "fuzz.h"
@@ -42,7 +42,8 @@ static int parse_http(const uint8_t *buf, size_t len, int *v)
     *v = k > 0 ? r.status : k == PW_ERR_HTTP ? r.http_error : 0;
     if (k > 0) {
         const char *b = (const char *)buf;
-        FUZZ_REQUIRE(r.status < 100 || r.status > 199, "interim status %d returned", r.status);
+        FUZZ_REQUIRE(r.status < 100 || r.status > 199 || r.status == 101,
+                     "interim status %d returned", r.status);
         FUZZ_REQUIRE(r.reason_len == 0 || (r.reason >= b && r.reason + r.reason_len <= b + k),
                      "reason outside the head");
         FUZZ_REQUIRE(r.auth_scheme == NULL ||
@@ -193,12 +194,13 @@ static void run_layer(struct run *out, uint8_t cfg, const uint8_t *buf, size_t l
         snprintf(sp.user, sizeof sp.user, "user");
         snprintf(sp.pass, sizeof sp.pass, PASSWORD);
     }
-    px = proxy_new(&env, &s.base, &sp, "ws.test", 443);
+    px = proxy_new(&env, &s.base, &sp, NULL, "ws.test", 443);
     FUZZ_REQUIRE(px != NULL, "proxy_new");
     out->r = 0;
     for (size_t i = 0; i < 4 * len + 16 && out->r == 0; i++)
         out->r = px->ops->connect(px, 0);
-    FUZZ_REQUIRE(out->r == 0 || out->r == 1 || out->r == T_ERR_PROXY, "connect %d", out->r);
+    FUZZ_REQUIRE(out->r == 0 || out->r == 1 || out->r == T_ERR_PROXY || out->r == T_ERR_PROXY_AUTH,
+                 "connect %d", out->r);
     snprintf(out->err, sizeof out->err, "%s", env.err);
     out->sent = s.sent;
     memset(&out->left, 0, sizeof out->left);

@@ -185,6 +185,10 @@ static void transport_failed(struct conn *c, int err)
     case T_ERR_PROXY:
         conn_finish(c, CONN_ERR_PROXY, "%s", transport_error(c->t));
         break;
+    case T_ERR_PROXY_AUTH: /* 407: what tells the reconnect policy not to try again */
+        c->http_status = 407;
+        conn_finish(c, CONN_ERR_PROXY_AUTH, "%s", transport_error(c->t));
+        break;
     case T_ERR_TLS:
         conn_finish(c, CONN_ERR_TLS, "%s", transport_error(c->t));
         break;

@@ -43,10 +43,14 @@ enum conn_outcome {
     CONN_ERR_RESOLVE,      /* the host does not resolve (the detail says it all) */
     CONN_ERR_CONNECT,      /* no address accepted the TCP connection */
     /* The proxy's: its name does not resolve (the detail says it all); it does not accept the
-     * TCP connection (exit 7); it refused the tunnel or broke its protocol (exit 97). */
+     * TCP connection (exit 7); it refused the tunnel or broke its protocol (exit 97); it wants
+     * credentials or rejected ours (exit 97, and conn_http_status() is 407: never retried);
+     * its URL is malformed (exit 2: one a redirect needs, found when it connects). */
     CONN_ERR_PROXY_RESOLVE,
     CONN_ERR_PROXY_CONNECT,
     CONN_ERR_PROXY,
+    CONN_ERR_PROXY_AUTH,
+    CONN_ERR_PROXY_CONFIG,
     CONN_ERR_TLS,          /* TLS handshake failed */
     CONN_ERR_CERT,         /* server certificate not verified */
     CONN_ERR_PINNED,       /* the server's public key matches no --pinnedpubkey */
@@ -217,7 +221,8 @@ bool conn_closed_by_us(const struct conn *c);
 int conn_close_code_sent(const struct conn *c);
 int conn_close_code_received(const struct conn *c);
 const char *conn_close_reason_received(const struct conn *c);
-/* A refused upgrade: its HTTP status (0 if none) and Retry-After in seconds (-1 if none). */
+/* A refused upgrade: its HTTP status (0 if none) and Retry-After in seconds (-1 if none).
+ * CONN_ERR_PROXY_AUTH: 407 (Proxy Authentication Required), for SOCKS5 too. */
 int conn_http_status(const struct conn *c);
 long conn_retry_after(const struct conn *c);
 

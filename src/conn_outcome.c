@@ -25,6 +25,8 @@ static const struct {
     [CONN_ERR_PROXY_RESOLVE] = {"err-proxy-resolve", EXIT_PROXY_RESOLVE, NULL, 0},
     [CONN_ERR_PROXY_CONNECT] = {"err-proxy-connect", EXIT_CONNECT, "cannot connect to proxy", ' '},
     [CONN_ERR_PROXY] = {"err-proxy", EXIT_PROXY, "proxy handshake failed", ':'},
+    [CONN_ERR_PROXY_AUTH] = {"err-proxy-auth", EXIT_PROXY, "proxy handshake failed", ':'},
+    [CONN_ERR_PROXY_CONFIG] = {"err-proxy-config", EXIT_USAGE, "bad proxy configuration", ':'},
     [CONN_ERR_TLS] = {"err-tls", EXIT_TLS, "TLS handshake failed", ':'},
     [CONN_ERR_CERT] = {"err-cert", EXIT_CERT, "server certificate not verified", ':'},
     [CONN_ERR_PINNED] = {"err-pinned", EXIT_PINNED, "server public key not pinned", ':'},

@@ -19,7 +19,7 @@ bool conn_select_proxy(struct conn *c)
         return true;
     }
     if (proxy_select(cfg->proxy, cfg->tls, cfg->host, cfg->port, &c->proxy, why, sizeof why) < 0) {
-        conn_finish(c, CONN_ERR_TLS_CONFIG, "%s", why);
+        conn_finish(c, CONN_ERR_PROXY_CONFIG, "%s", why);
         return false;
     }
     if (c->proxy.type != PROXY_NONE)

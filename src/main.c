@@ -15,14 +15,18 @@
 #include "log.h"
 #include "loop.h"
 
-/* The first of two environment variables that is set (even to ""), and its name. */
+/* The first of two environment variables that is set and not empty, and its name: an empty
+ * one counts as unset, as in curl, so "https_proxy=" does not hide HTTPS_PROXY. */
 static const char *env2(const char *lower, const char *upper, const char **name)
 {
     const char *v = getenv(lower);
     *name = lower;
-    if (v == NULL) {
-        v = getenv(upper);
-        *name = upper;
+    if (v == NULL || *v == '\0') {
+        const char *u = getenv(upper);
+        if (u != NULL || v == NULL) {
+            v = u;
+            *name = upper;
+        }
     }
     return v;
 }

@@ -91,6 +91,8 @@ bool policy_fatal(int result, int http_status)
     case EXIT_REDIRECT: /* -L: a redirect loop, a bad Location, a downgrade */
     case EXIT_INTERNAL:
         return true;
+    case EXIT_PROXY: /* credentials the proxy wants or rejected: retries could lock the account */
+        return http_status == 407;
     case EXIT_UPGRADE_REFUSED:
         return http_status >= 400 && http_status < 500 && http_status != 408 && http_status != 429;
     default:

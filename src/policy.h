@@ -79,7 +79,9 @@ bool policy_stable(int64_t established_at, int64_t now);
 /* True for a failure that trying again cannot fix (exit code, and the HTTP status of a refused
  * upgrade): a bad URL or option, bad input, a malformed handshake reply, stdout gone, a
  * certificate that does not verify or a public key that is not pinned, a redirect -L cannot
- * follow, an internal error, and any 4xx but 408 and 429. */
+ * follow, an internal error, any 4xx but 408 and 429, and a proxy's 407 (exit 97 with
+ * http_status 407: credentials it wants or rejected, SOCKS5's too; retrying could lock the
+ * account). Other proxy failures (403, 5xx, a SOCKS reply) are worth retrying. */
 bool policy_fatal(int result, int http_status);
 
 enum policy_retry {

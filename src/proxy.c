@@ -6,15 +6,14 @@
  * takes it (the rest waits for POLLOUT), and the reply is read as far as it has come (a reply
  * a byte at a time is fine). Bytes that arrive after a reply are the tunnel's: read() returns
  * them first, and pending() says they are there. For socks5:// the server's name is looked up
- * here, on resolve.c's thread, whose pipe the stack polls meanwhile (layer.h, poll_fd).
+ * here (proxy_lookup.c: --resolve, -4/-6, else resolve.c's thread, whose pipe the stack polls
+ * meanwhile: layer.h, poll_fd).
  *
  * Credentials are secret: no log line or error text holds them, and they are wiped from memory
  * when the layer goes.
  */
 #include "proxy.h"
 
-#include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,8 +24,9 @@
 #include <sys/socket.h>
 
 #include "http.h"
+#include "proxy_lookup.h"
 #include "proxy_wire.h"
-#include "resolve.h"
+#include "sock.h"
 #include "transport.h"
 
 enum px_state {
@@ -43,15 +43,16 @@ enum px_state {
 
 struct proxy {
     struct layer base;
-    struct proxy_spec spec; /* secrets inside: wiped in destroy */
-    char *host;             /* the server, through the tunnel */
+    struct proxy_spec spec;   /* secrets inside: wiped in destroy */
+    struct sock_settings net; /* socks5://: --resolve and -4/-6 for the lookup (borrowed) */
+    char *host;               /* the server, through the tunnel */
     uint16_t port;
     char target[300]; /* "localhost:8443", "[::1]:8443" for messages */
     char name[320];   /* "HTTP proxy 127.0.0.1:3128" for messages */
     enum px_state state;
     int fail;
-    struct resolve *res;
-    uint8_t sa[16]; /* socks5://: the server's address, as resolved here */
+    struct proxy_lookup lk; /* socks5://: the server's name looked up here */
+    uint8_t sa[16];         /* socks5://: the server's address, as resolved here */
     int atyp;
     uint8_t out[2048]; /* the request going out (may hold credentials) */
     size_t out_len, out_off;
@@ -127,11 +128,27 @@ __attribute__((format(printf, 2, 3))) static int refuse(struct proxy *p, const c
     return fail(p, T_ERR_PROXY);
 }
 
+/* The proxy wants credentials or rejected ours: as refuse(), then T_ERR_PROXY_AUTH. */
+__attribute__((format(printf, 2, 3))) static int refuse_auth(struct proxy *p, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(p->base.env->err, sizeof p->base.env->err, fmt, ap);
+    va_end(ap);
+    layer_log(&p->base, "%s", p->base.env->err);
+    return fail(p, T_ERR_PROXY_AUTH);
+}
+
 /* Queue a request (n > 0 bytes, or a proxy_wire error). */
 static int queue(struct proxy *p, int n, enum px_state next)
 {
     if (n == PW_ERR_BAD_HOST)
         return refuse(p, "%s: the host name '%s' cannot be sent to a proxy", p->name, p->host);
+    if (n < 0 && strlen(p->host) > 255 && p->spec.type != PROXY_HTTP && p->spec.type != PROXY_HTTPS)
+        return refuse(p,
+                      "%s: host name too long for the proxy request (%zu bytes; SOCKS allows 255)",
+                      p->name, strlen(p->host));
     if (n < 0)
         return refuse(p, "%s: the host name or credentials are too long for the protocol", p->name);
     p->out_len = (size_t)n;
@@ -174,6 +191,16 @@ static bool literal(struct proxy *p)
     return p->atyp != 0;
 }
 
+/* socks5://: the server's address is known (proxy_lookup.c): the greeting goes out. */
+static int looked_up(struct proxy *p)
+{
+    memcpy(p->sa, p->lk.addr, sizeof p->sa);
+    p->atyp = p->lk.family == AF_INET ? SOCKS5_ATYP_IPV4 : SOCKS5_ATYP_IPV6;
+    layer_log(&p->base, "resolved %s to %s (%sfor the SOCKS5 proxy)", p->host, p->lk.shown,
+              p->lk.fixed ? "--resolve, " : "");
+    return queue(p, proxy_socks5_greeting(p->out, sizeof p->out, p->spec.has_auth), PX_S5_METHOD);
+}
+
 /* The first request, or for socks5:// with a name the lookup first. */
 static int start(struct proxy *p)
 {
@@ -189,23 +216,12 @@ static int start(struct proxy *p)
                      PX_S4);
     case PROXY_SOCKS5:
         if (!literal(p)) {
-            struct addrinfo hints = {
-                .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-            char port[8];
-            snprintf(port, sizeof port, "%u", (unsigned)p->port);
-            p->res = resolve_start(p->host, port, &hints);
-            if (!p->res && errno == EBUSY) {
-                layer_set_err(&p->base,
-                              "could not resolve host '%s': %d earlier lookups are still "
-                              "waiting for the DNS server",
-                              p->host, RESOLVE_MAX_ABANDONED);
-                return fail(p, T_ERR_RESOLVE);
-            }
-            if (!p->res) {
-                layer_set_err(&p->base, "cannot start resolving '%s': %s", p->host,
-                              strerror(errno));
-                return fail(p, T_ERR_NOMEM);
-            }
+            int r = proxy_lookup_start(&p->lk, &p->net, p->host, p->port, p->base.env->err,
+                                       sizeof p->base.env->err);
+            if (r < 0)
+                return fail(p, r);
+            if (r == 1)
+                return looked_up(p);
             p->state = PX_RESOLVING;
             return 0;
         }
@@ -221,44 +237,14 @@ static int start(struct proxy *p)
     }
 }
 
-/* The lookup for socks5:// answered: keep the first address. */
+/* The lookup for socks5:// answered? */
 static int resolved(struct proxy *p)
 {
-    struct addrinfo *ai = NULL, *a;
-    int rc = 0, sys_errno = 0;
-    char shown[INET6_ADDRSTRLEN] = "?";
+    int r = proxy_lookup_done(&p->lk, &p->net, p->host, p->base.env->err, sizeof p->base.env->err);
 
-    if (!resolve_result(p->res, &rc, &ai, &sys_errno))
-        return 0;
-    resolve_free(p->res);
-    p->res = NULL;
-    if (rc != 0) {
-        if (rc == EAI_MEMORY) {
-            layer_set_err(&p->base, "out of memory");
-            return fail(p, T_ERR_NOMEM);
-        }
-        layer_set_err(&p->base, "could not resolve host '%s': %s", p->host,
-                      rc == EAI_SYSTEM ? strerror(sys_errno) : gai_strerror(rc));
-        return fail(p, T_ERR_RESOLVE);
-    }
-    for (a = ai; a && !p->atyp; a = a->ai_next) {
-        if (a->ai_family == AF_INET) {
-            memcpy(p->sa, &((struct sockaddr_in *)a->ai_addr)->sin_addr, 4);
-            p->atyp = SOCKS5_ATYP_IPV4;
-            inet_ntop(AF_INET, p->sa, shown, sizeof shown);
-        } else if (a->ai_family == AF_INET6) {
-            memcpy(p->sa, &((struct sockaddr_in6 *)a->ai_addr)->sin6_addr, 16);
-            p->atyp = SOCKS5_ATYP_IPV6;
-            inet_ntop(AF_INET6, p->sa, shown, sizeof shown);
-        }
-    }
-    freeaddrinfo(ai);
-    if (!p->atyp) {
-        layer_set_err(&p->base, "could not resolve host '%s': no IPv4 or IPv6 address", p->host);
-        return fail(p, T_ERR_RESOLVE);
-    }
-    layer_log(&p->base, "resolved %s to %s (for the SOCKS5 proxy)", p->host, shown);
-    return queue(p, proxy_socks5_greeting(p->out, sizeof p->out, p->spec.has_auth), PX_S5_METHOD);
+    if (r < 0)
+        return fail(p, r);
+    return r == 1 ? looked_up(p) : 0;
 }
 
 /* Send what is queued. 1 when all is out, 0 to wait for POLLOUT, or an error. */
@@ -334,14 +320,14 @@ static int http_reply(struct proxy *p, bool force)
         char scheme[60] = "";
         if (r.auth_scheme && !http_name_is(r.auth_scheme, r.auth_scheme_len, "Basic")) {
             escape(scheme, sizeof scheme, r.auth_scheme, r.auth_scheme_len, 20);
-            return refuse(p,
-                          "%s refused the tunnel to %s: %s: it wants %s authentication; "
-                          "wsc only sends Basic",
-                          p->name, p->target, line, scheme);
+            return refuse_auth(p,
+                               "%s refused the tunnel to %s: %s: it wants %s authentication; "
+                               "wsc only sends Basic",
+                               p->name, p->target, line, scheme);
         }
-        return refuse(p, "%s refused the tunnel to %s: %s: %s", p->name, p->target, line,
-                      p->spec.has_auth ? "the proxy credentials were rejected"
-                                       : "proxy credentials needed (--proxy-user)");
+        return refuse_auth(p, "%s refused the tunnel to %s: %s: %s", p->name, p->target, line,
+                           p->spec.has_auth ? "the proxy credentials were rejected"
+                                            : "proxy credentials needed (--proxy-user)");
     }
     return refuse(p, "%s refused the tunnel to %s: %s", p->name, p->target, line);
 }
@@ -365,6 +351,8 @@ static int socks5_reply(struct proxy *p)
                          proxy_socks5_userpass(p->out, sizeof p->out, p->spec.user, p->spec.pass),
                          PX_S5_AUTH);
         }
+        if (v == SOCKS5_METHOD_NO_ACCEPTABLE && !p->spec.has_auth)
+            return refuse_auth(p, "%s needs credentials (--proxy-user)", p->name);
         if (v == SOCKS5_METHOD_NO_ACCEPTABLE)
             return refuse(p, "%s %s", p->name,
                           p->spec.has_auth
@@ -378,7 +366,7 @@ static int socks5_reply(struct proxy *p)
             break;
         consume(p, (size_t)k);
         if (v != 0)
-            return refuse(p, "%s rejected the username/password", p->name);
+            return refuse_auth(p, "%s rejected the username/password", p->name);
         return queue_socks5_connect(p);
     default:
         k = proxy_socks5_parse_reply(in, p->in_len, &v);
@@ -521,7 +509,7 @@ static int proxy_poll_fd(const struct layer *l)
 {
     const struct proxy *p = (const struct proxy *)l;
 
-    return p->state == PX_RESOLVING ? resolve_fd(p->res) : -1;
+    return p->state == PX_RESOLVING ? resolve_fd(p->lk.res) : -1;
 }
 
 static void proxy_shutdown(struct layer *l)
@@ -541,7 +529,7 @@ static void proxy_destroy(struct layer *l)
 {
     struct proxy *p = (struct proxy *)l;
 
-    resolve_free(p->res);
+    proxy_lookup_free(&p->lk);
     explicit_bzero(&p->spec, sizeof p->spec);
     explicit_bzero(p->out, sizeof p->out);
     free(p->host);
@@ -562,7 +550,7 @@ static const struct layer_ops proxy_ops = {
 };
 
 struct layer *proxy_new(struct layer_env *env, struct layer *below, const struct proxy_spec *spec,
-                        const char *host, uint16_t port)
+                        const struct sock_settings *net, const char *host, uint16_t port)
 {
     struct proxy *p = calloc(1, sizeof *p);
     char where[300];
@@ -576,6 +564,8 @@ struct layer *proxy_new(struct layer_env *env, struct layer *below, const struct
     p->base.below = below;
     p->spec = *spec;
     p->spec.cacert = NULL; /* borrowed, and not needed here */
+    if (net)
+        p->net = *net;
     p->port = port;
     authority(p->target, sizeof p->target, host, port);
     authority(where, sizeof where, spec->host, spec->port);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "layer.h"
+#include "sock.h"
 
 enum proxy_type {
     PROXY_NONE = 0,
@@ -48,11 +49,19 @@ struct proxy_spec {
  *                  403 Forbidden"; 407 says whether credentials are needed or were rejected),
  *                  a SOCKS reply code in RFC 1928's words, rejected SOCKS5 credentials, a reply
  *                  that is not the protocol's, or the connection closing or breaking meanwhile
- *   T_ERR_RESOLVE  socks5:// only: the server's name does not resolve here
+ *   T_ERR_PROXY_AUTH  the proxy wants credentials or rejected ours: a 407 (or 401) to CONNECT,
+ *                  with any scheme, a SOCKS5 proxy that needs credentials we do not have, or
+ *                  rejected SOCKS5 credentials (the text as for T_ERR_PROXY)
+ *   T_ERR_RESOLVE  socks5:// only: the server's name does not resolve here (or has no address
+ *                  of the family -4/-6 asks for)
  *   T_ERR_NOMEM
  * While it looks up a name (socks5://) its poll_fd() is the lookup's pipe (layer.h).
+ *
+ * net (NULL: none; the struct is copied, its strings stay the caller's and must outlive the
+ * layer) is for socks5://'s own lookup of host: a --resolve entry for host:port answers it,
+ * and -4/-6 keep only that family's addresses, as for a direct connection (sock.h).
  */
 struct layer *proxy_new(struct layer_env *env, struct layer *below, const struct proxy_spec *spec,
-                        const char *host, uint16_t port);
+                        const struct sock_settings *net, const char *host, uint16_t port);
 
 #endif

@@ -45,17 +45,17 @@ int proxy_http_request(char *out, size_t n, const char *host, uint16_t port, con
             snprintf(b64, sizeof b64, "[redacted]");
         else
             base64_encode((const uint8_t *)cred, (size_t)cl, b64);
-        memset(cred, 0, sizeof cred); /* a secret: leave no copy on the stack */
+        explicit_bzero(cred, sizeof cred); /* a secret: leave no copy on the stack */
         snprintf(auth, sizeof auth, "Proxy-Authorization: Basic %s\r\n", b64);
-        memset(b64, 0, sizeof b64);
+        explicit_bzero(b64, sizeof b64);
     }
     len = snprintf(out, n, "CONNECT %s%s%s:%u HTTP/1.1\r\nHost: %s%s%s:%u\r\n%s\r\n", v6 ? "[" : "",
                    host, v6 ? "]" : "", (unsigned)port, v6 ? "[" : "", host, v6 ? "]" : "",
                    (unsigned)port, auth);
-    memset(auth, 0, sizeof auth);
+    explicit_bzero(auth, sizeof auth);
     if (len < 0 || (size_t)len >= n) {
         if (n > 0)
-            memset(out, 0, n);
+            explicit_bzero(out, n);
         return PW_ERR_TOO_LONG;
     }
     return len;
@@ -87,8 +87,10 @@ int proxy_http_parse(const char *buf, size_t len, struct proxy_http_reply *r)
             return PW_ERR_HTTP;
         }
         off += (size_t)k;
-        if (resp.status >= 100 && resp.status <= 199)
-            continue; /* interim: 100 Continue, 103 Early Hints; the final reply follows */
+        /* interim: 100 Continue, 103 Early Hints; the final reply follows. 101 Switching
+         * Protocols is no answer to CONNECT: it is final, and not 2xx. */
+        if (resp.status >= 100 && resp.status <= 199 && resp.status != 101)
+            continue;
         r->minor_version = resp.minor_version;
         r->status = resp.status;
         r->reason = resp.reason;

@@ -49,7 +49,7 @@ int proxy_http_request(char *out, size_t n, const char *host, uint16_t port, con
 
 struct proxy_http_reply {
     int minor_version;  /* HTTP/1.x */
-    int status;         /* the final status (1xx interim replies are skipped) */
+    int status;         /* the final status (1xx interim replies but 101 are skipped) */
     const char *reason; /* into buf; may be empty */
     size_t reason_len;
     const char *auth_scheme; /* 407: the first Proxy-Authenticate field's scheme, or NULL */
@@ -59,10 +59,11 @@ struct proxy_http_reply {
 
 /*
  * Parse the proxy's reply from buf[0..len): interim 1xx heads are skipped (RFC 9110 §15.2),
- * then the final head. Returns the length of all heads through the final one's empty line: any
- * status, 2xx meaning the tunnel is up (a 2xx reply to CONNECT has no body, RFC 9110 §9.3.6,
- * so the bytes after it are the tunnel's); PW_NEED_MORE; or PW_ERR_HTTP (invalid head, more than
- * PROXY_HTTP_MAX_HEADERS fields, or no end within PROXY_HTTP_MAX_HEAD bytes).
+ * then the final head. 101 (Switching Protocols) is no answer to CONNECT: it counts as final.
+ * Returns the length of all heads through the final one's empty line: any status, 2xx meaning the
+ * tunnel is up (a 2xx reply to CONNECT has no body, RFC 9110 §9.3.6, so the bytes after it are the
+ * tunnel's); PW_NEED_MORE; or PW_ERR_HTTP (invalid head, more than PROXY_HTTP_MAX_HEADERS fields,
+ * or no end within PROXY_HTTP_MAX_HEAD bytes).
  */
 int proxy_http_parse(const char *buf, size_t len, struct proxy_http_reply *r);
 

@@ -354,10 +354,10 @@ int proxy_select(const struct proxy_inputs *in, bool tls, const char *host, uint
     }
     if (proxy_parse_url(url, out, err, sizeof err) < 0) {
         snprintf(why, whylen, "%s: bad proxy URL: %s", src, err);
-        memset(out, 0, sizeof *out);
+        explicit_bzero(out, sizeof *out);
         return -1;
     }
-    if (in->proxy_user != NULL) {
+    if (in->proxy_user != NULL && !out->has_auth) { /* the URL's own credentials win, as curl */
         const char *colon = strchr(in->proxy_user, ':');
         size_t ulen = colon ? (size_t)(colon - in->proxy_user) : strlen(in->proxy_user);
         const char *pass = colon ? colon + 1 : "";

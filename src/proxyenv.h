@@ -44,11 +44,13 @@ int proxy_parse_url(const char *url, struct proxy_spec *out, char *err, size_t e
  * Choose the proxy for a connection to host:port (tls: wss://), as curl does: --proxy, else the
  * environment (https_proxy for tls, http_proxy without; then all_proxy); none when --proxy is ""
  * or when the host matches --noproxy (else no_proxy), whichever way the proxy was chosen.
- * --proxy-user replaces the URL's credentials; cacert and insecure come from the inputs. in NULL
- * means no proxy. Fills *out (type PROXY_NONE: connect directly) and why: one line for -v
- * ("from https_proxy", "--proxy", "host matches no_proxy entry '.example.test'", "no proxy
- * set"). Returns 0, or -1 when the proxy URL is malformed, with why saying which option or
- * variable and what is wrong (never a secret); *out is then PROXY_NONE.
+ * --proxy-user gives the credentials when the proxy URL has none; credentials in the URL win
+ * (as curl: lib/url.c applies -U, then parse_proxy() sets the URL's user and password over it).
+ * cacert and insecure come from the inputs. in NULL means no proxy. Fills *out (type
+ * PROXY_NONE: connect directly) and why: one line for -v ("from https_proxy", "--proxy", "host
+ * matches no_proxy entry '.example.test'", "no proxy set"). Returns 0, or -1 when the proxy URL is
+ * malformed, with why saying which option or variable and what is wrong (never a secret); *out is
+ * then PROXY_NONE.
  */
 int proxy_select(const struct proxy_inputs *in, bool tls, const char *host, uint16_t port,
                  struct proxy_spec *out, char *why, size_t whylen);

@@ -130,6 +130,9 @@ int sock_parse_addrs(const char *addrs, uint16_t port, struct sock_addr *out, si
 bool sock_connect_to(const struct sock_settings *s, const char *host, uint16_t port, char *out_host,
                      size_t n, uint16_t *out_port);
 
+/* -4/-6 (family 4 or 6; 0 keeps all): drop the addresses of the other family from a[0..n), in
+ * order. Returns how many are left. */
+size_t sock_keep_family(struct sock_addr *a, size_t n, int family);
 /* True when a[0..n) holds both IPv4 and IPv6 addresses. */
 bool sock_mixed_families(const struct sock_addr *a, size_t n);
 /* Reorder a[0..n) in place so the families alternate, starting with a[0]'s family, each

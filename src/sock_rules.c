@@ -220,6 +220,19 @@ bool sock_connect_to(const struct sock_settings *s, const char *host, uint16_t p
     return false;
 }
 
+size_t sock_keep_family(struct sock_addr *a, size_t n, int family)
+{
+    int want = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC;
+    size_t k = 0;
+
+    if (want == AF_UNSPEC)
+        return n;
+    for (size_t i = 0; i < n; i++)
+        if (a[i].sa.ss_family == want)
+            a[k++] = a[i];
+    return k;
+}
+
 bool sock_mixed_families(const struct sock_addr *a, size_t n)
 {
     for (size_t i = 1; i < n; i++)

@@ -193,16 +193,10 @@ static int begin(struct sock *s, const char *how)
  * does). Returns 0, or T_ERR_RESOLVE when none is left. */
 static int keep_family(struct sock *s)
 {
-    int want = s->net.family == 4 ? AF_INET : s->net.family == 6 ? AF_INET6 : AF_UNSPEC;
-    size_t n = 0;
+    size_t n = sock_keep_family(s->addrs, s->naddrs, s->net.family);
 
-    if (want == AF_UNSPEC)
-        return 0;
-    for (size_t i = 0; i < s->naddrs; i++)
-        if (s->addrs[i].sa.ss_family == want)
-            s->addrs[n++] = s->addrs[i];
     s->naddrs = n;
-    if (n > 0)
+    if (n > 0 || (s->net.family != 4 && s->net.family != 6))
         return 0;
     layer_set_err(&s->base, "could not resolve host '%s': no IPv%d address (-%d)", s->target,
                   s->net.family, s->net.family);

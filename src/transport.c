@@ -103,6 +103,7 @@ void transport_free(struct transport *t)
         struct layer *l = t->stack[--t->n];
         l->ops->destroy(l);
     }
+    explicit_bzero(&t->proxy, sizeof t->proxy); /* the proxy's credentials */
     free(t->host);
     free(t);
 }
@@ -147,10 +148,17 @@ static int build(struct transport *t)
         t->stack[t->n++] = t->proxy_tls = l;
     }
     if (px) {
-        char target[256];
+        /* Room for the whole name, or --connect-to's HOST2 (shorter than 256 bytes): never
+         * cut. A name too long for the protocol (SOCKS: 255 bytes) is the proxy layer's error. */
+        size_t tn = strlen(t->host) + 256;
+        char *target = malloc(tn);
         uint16_t target_port = t->port;
-        sock_connect_to(&t->net, t->host, t->port, target, sizeof target, &target_port);
-        l = proxy_new(&t->env, top(t), &t->proxy, target, target_port);
+        l = NULL;
+        if (target) {
+            sock_connect_to(&t->net, t->host, t->port, target, tn, &target_port);
+            l = proxy_new(&t->env, top(t), &t->proxy, &t->net, target, target_port);
+            free(target);
+        }
         if (!l) {
             snprintf(t->env.err, sizeof t->env.err, "out of memory");
             return T_ERR_NOMEM;

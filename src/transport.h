@@ -61,6 +61,8 @@ enum transport_error {
     T_ERR_PROXY_RESOLVE = -206,
     T_ERR_PROXY_CONNECT = -207,
     T_ERR_PROXY = -208,
+    /* The proxy wants credentials, or rejected ours (exit 97; trying again cannot help). */
+    T_ERR_PROXY_AUTH = -211,
     /* -3xx argument */
     T_ERR_CONFIG = -301, /* e.g. --cacert cannot be read (exit 2 is for the caller to decide) */
     /* -4xx resource */

@@ -290,6 +290,12 @@ static const struct {
     {EXIT_UPGRADE_REFUSED, 302, false},
     /* a 4xx status does not make another failure fatal */
     {EXIT_CONNECT, 404, false},
+    /* proxies: 407 (credentials wanted or rejected, SOCKS5's too) is fatal; the rest retried */
+    {EXIT_PROXY, 407, true},
+    {EXIT_PROXY, 0, false},
+    {EXIT_PROXY, 403, false},
+    {EXIT_PROXY, 502, false},
+    {EXIT_PROXY_RESOLVE, 0, false},
 };
 
 START_TEST(fatal_by_result_and_status)

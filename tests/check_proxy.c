@@ -185,7 +185,7 @@ static void assert_no_secret(void)
 static struct layer *new_px(enum proxy_type type, bool auth, const char *host, uint16_t port)
 {
     struct proxy_spec sp = spec_of(type, auth);
-    struct layer *px = proxy_new(&env, &below.base, &sp, host, port);
+    struct layer *px = proxy_new(&env, &below.base, &sp, NULL, host, port);
 
     ck_assert_ptr_nonnull(px);
     return px;
@@ -260,7 +260,17 @@ START_TEST(http_connect_ipv6_target_no_credentials)
 }
 END_TEST
 
-/* Each refusal and broken reply: T_ERR_PROXY, the text, and never the password. */
+/* Credentials wanted or rejected are T_ERR_PROXY_AUTH (never retried); the rest T_ERR_PROXY. */
+static int want_code(const char *want)
+{
+    return strstr(want, ": HTTP/1.0 407") || strstr(want, ": HTTP/1.1 407") ||
+                   strstr(want, ": HTTP/1.0 401") || strstr(want, "needs credentials") ||
+                   strstr(want, "rejected the username")
+               ? T_ERR_PROXY_AUTH
+               : T_ERR_PROXY;
+}
+
+/* Each refusal and broken reply: T_ERR_PROXY (or _AUTH), the text, and never the password. */
 static const struct {
     const char *reply;
     bool auth, eof, reset;
@@ -278,6 +288,13 @@ static const struct {
     {"HTTP/1.1 407 No\r\nProxy-Authenticate: NTLM\r\n\r\n", true, false, false,
      "HTTP proxy 127.0.0.1:3128 refused the tunnel to ws.test:80: HTTP/1.1 407 No: it wants "
      "NTLM authentication; wsc only sends Basic"},
+    /* tinyproxy's answer to wrong credentials */
+    {"HTTP/1.0 401 Unauthorized\r\n\r\n", true, false, false,
+     "refused the tunnel to ws.test:80: HTTP/1.0 401 Unauthorized: the proxy credentials were "
+     "rejected"},
+    /* 101 is no interim reply to CONNECT: a final refusal, not a wait for another head */
+    {"HTTP/1.1 101 Switching Protocols\r\n\r\n", true, false, false,
+     "refused the tunnel to ws.test:80: HTTP/1.1 101 Switching Protocols"},
     {"HTTP/1.1 502 caf\xc3\xa9 \\ down\r\n\r\n", true, false, false,
      "refused the tunnel to ws.test:80: HTTP/1.1 502 caf\\xc3\\xa9 \\x5c down"},
     {"HTTP/1.1 200\r\n\r\n", true, false, false, NULL}, /* a reason may be absent: OK */
@@ -310,10 +327,10 @@ START_TEST(http_connect_errors)
     if (http_errors[i].want == NULL) {
         ck_assert_int_eq(r, 1);
     } else {
-        ck_assert_int_eq(r, T_ERR_PROXY);
+        ck_assert_msg(r == want_code(http_errors[i].want), "case %zu: %d", i, r);
         ck_assert_msg(strstr(env.err, http_errors[i].want) != NULL, "case %zu: got '%s'", i,
                       env.err);
-        ck_assert_int_eq(px->ops->connect(px, 0), T_ERR_PROXY); /* the error sticks */
+        ck_assert_int_eq(px->ops->connect(px, 0), r); /* the error sticks */
     }
     assert_no_secret();
     px->ops->destroy(px);
@@ -448,7 +465,7 @@ START_TEST(socks5_errors)
         script_add(after + 1, s5_errors[i].c, strlen(s5_errors[i].c) == 2 ? 2 : 4);
     below.eof_at_end = true;
     px = new_px(PROXY_SOCKS5H, s5_errors[i].auth, "ws.test", 80);
-    ck_assert_int_eq(connect_px(px), T_ERR_PROXY);
+    ck_assert_int_eq(connect_px(px), want_code(s5_errors[i].want));
     ck_assert_msg(strstr(env.err, s5_errors[i].want) != NULL, "case %zu: got '%s'", i, env.err);
     assert_no_secret();
     px->ops->destroy(px);
@@ -519,6 +536,8 @@ START_TEST(socks5_name_not_resolving_is_resolve_error)
 }
 END_TEST
 
+#include "check_proxy_resolve.h"
+
 /* ---- SOCKS4a ---- */
 
 START_TEST(socks4a_request_and_replies)
@@ -565,6 +584,7 @@ static Suite *proxy_suite(void)
     tcase_add_loop_test(tc, socks5_errors, 0, 2 * (int)(sizeof s5_errors / sizeof s5_errors[0]));
     tcase_add_test(tc, socks5_resolves_here_and_sends_address);
     tcase_add_test(tc, socks5_name_not_resolving_is_resolve_error);
+    add_resolve_tests(tc);
     suite_add_tcase(s, tc);
     tc = tcase_create("socks4a");
     tcase_add_loop_test(tc, socks4a_request_and_replies, 0, 2);

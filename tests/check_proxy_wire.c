@@ -131,6 +131,17 @@ START_TEST(http_reply_interim_1xx_skipped)
 }
 END_TEST
 
+/* 101 is no interim reply to CONNECT: it is final (and not 2xx), not a wait for another head. */
+START_TEST(http_reply_101_is_final)
+{
+    static const char reply[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n";
+    struct proxy_http_reply r;
+
+    ck_assert_int_eq(proxy_http_parse(reply, strlen(reply), &r), (int)strlen(reply));
+    ck_assert_int_eq(r.status, 101);
+}
+END_TEST
+
 START_TEST(http_reply_407_scheme)
 {
     static const char basic[] = "HTTP/1.1 407 Proxy Authentication Required\r\n"
@@ -381,6 +392,7 @@ static Suite *proxy_wire_suite(void)
     tc = tcase_create("proxy_http_parse");
     tcase_add_test(tc, http_reply_200_and_leftover);
     tcase_add_test(tc, http_reply_interim_1xx_skipped);
+    tcase_add_test(tc, http_reply_101_is_final);
     tcase_add_test(tc, http_reply_407_scheme);
     tcase_add_test(tc, http_reply_errors);
     tcase_add_test(tc, http_reply_too_long);

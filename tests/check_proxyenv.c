@@ -273,9 +273,11 @@ START_TEST(select_null_inputs_is_direct)
 }
 END_TEST
 
-START_TEST(select_proxy_user_overrides_url_credentials)
+/* As curl (lib/url.c: -U is applied first, then parse_proxy() sets the proxy URL's own user and
+ * password over it): --proxy-user gives the credentials when the URL has none; the URL's win. */
+START_TEST(select_proxy_user_when_url_has_no_credentials)
 {
-    struct proxy_inputs in = {.proxy = "http://u:old@p.test", .proxy_user = "al:ice:pw"};
+    struct proxy_inputs in = {.proxy = "http://p.test", .proxy_user = "al:ice:pw"};
     struct proxy_spec s;
     char why[256];
     ck_assert_int_eq(proxy_select(&in, false, "h", 1, &s, why, sizeof why), 0);
@@ -286,10 +288,30 @@ START_TEST(select_proxy_user_overrides_url_credentials)
     ck_assert_int_eq(proxy_select(&in, false, "h", 1, &s, why, sizeof why), 0);
     ck_assert_str_eq(s.user, "justuser");
     ck_assert_str_eq(s.pass, "");
-    in.proxy = "http://p.test", in.proxy_user = "%41:%42"; /* not decoded, as curl */
+    in.proxy_user = "%41:%42"; /* not decoded */
     ck_assert_int_eq(proxy_select(&in, false, "h", 1, &s, why, sizeof why), 0);
     ck_assert_str_eq(s.user, "%41");
     ck_assert_str_eq(s.pass, "%42");
+}
+END_TEST
+
+START_TEST(select_url_credentials_beat_proxy_user)
+{
+    struct proxy_inputs in = {.proxy = "http://u:old@p.test", .proxy_user = "al:ice"};
+    struct proxy_spec s;
+    char why[256];
+    ck_assert_int_eq(proxy_select(&in, false, "h", 1, &s, why, sizeof why), 0);
+    ck_assert(s.has_auth);
+    ck_assert_str_eq(s.user, "u");
+    ck_assert_str_eq(s.pass, "old");
+    in.proxy = "http://u2@p.test"; /* a user alone is credentials too (empty password) */
+    ck_assert_int_eq(proxy_select(&in, false, "h", 1, &s, why, sizeof why), 0);
+    ck_assert_str_eq(s.user, "u2");
+    ck_assert_str_eq(s.pass, "");
+    in.proxy = NULL, in.env_all_proxy = "socks5h://e:v@p.test"; /* the environment's too */
+    ck_assert_int_eq(proxy_select(&in, false, "h", 1, &s, why, sizeof why), 0);
+    ck_assert_str_eq(s.user, "e");
+    ck_assert_str_eq(s.pass, "v");
 }
 END_TEST
 
@@ -467,7 +489,8 @@ static Suite *proxyenv_suite(void)
     tc = tcase_create("proxy_select");
     tcase_add_loop_test(tc, select_precedence_table, 0, NROWS(sel));
     tcase_add_test(tc, select_null_inputs_is_direct);
-    tcase_add_test(tc, select_proxy_user_overrides_url_credentials);
+    tcase_add_test(tc, select_proxy_user_when_url_has_no_credentials);
+    tcase_add_test(tc, select_url_credentials_beat_proxy_user);
     tcase_add_test(tc, select_copies_cacert_and_insecure);
     tcase_add_loop_test(tc, select_bad_url_names_its_source_without_secret, 0, NROWS(sel_bad));
     tcase_add_test(tc, select_too_long_proxy_user_fails);

@@ -123,6 +123,26 @@ if case_if $HAVE_TP "proxy: tinyproxy BasicAuth with wrong credentials -> 97, re
 	t_end
 fi
 
+# expect_one_attempt: the run ended 97 after one proxy handshake, without reconnecting.
+expect_one_attempt() {
+	expect_rc 97
+	expect_err_contains "not reconnecting: proxy handshake failed"
+	expect_err_lacks "reconnecting in"
+	expect_that '[ "$(grep -c "disconnected: proxy handshake failed" "$ERR")" = 1 ]' "not exactly one attempt"
+}
+
+if case_if $HAVE_TP "proxy: 407/401 with --reconnect: one attempt, 97 (no account lock-out)"; then
+	wsc_run --proxy "http://127.0.0.1:$TPA" --proxy-user "alice:wrong$SECRET" --reconnect \
+		--reconnect-delay 0.1:0.2 "ws://localhost:$P/echo" < <(sleep 3)
+	expect_one_attempt
+	expect_err_contains "the proxy credentials were rejected"
+	wsc_run --proxy "http://127.0.0.1:$TPA" --reconnect --reconnect-delay 0.1:0.2 \
+		"ws://localhost:$P/echo" < <(sleep 3)
+	expect_one_attempt
+	expect_err_contains "proxy credentials needed (--proxy-user)"
+	t_end
+fi
+
 if case_if $HAVE_TP "proxy: CONNECT refused (ConnectPort) -> 97 with the status line"; then
 	wsc_run --proxy "http://127.0.0.1:$TPR" --count 1 "ws://localhost:$P/echo" < <(printf 'x\n')
 	expect_rc 97
@@ -178,6 +198,18 @@ if case_if $HAVE_MS "proxy: microsocks -u/-P: right credentials connect; wrong -
 	wsc_run --proxy "socks5://127.0.0.1:$MSA" --count 1 "ws://localhost:$P/echo" < <(printf 'x\n')
 	expect_rc 97
 	expect_err_contains "needs credentials (--proxy-user)"
+	t_end
+fi
+
+if case_if $HAVE_MS "proxy: SOCKS5 credentials rejected or missing with --reconnect: one attempt"; then
+	wsc_run --proxy "socks5h://bob:wrong$SECRET@127.0.0.1:$MSA" --reconnect \
+		--reconnect-delay 0.1:0.2 "ws://localhost:$P/echo" < <(sleep 3)
+	expect_one_attempt
+	expect_err_contains "rejected the username/password"
+	wsc_run --proxy "socks5h://127.0.0.1:$MSA" --reconnect --reconnect-delay 0.1:0.2 \
+		"ws://localhost:$P/echo" < <(sleep 3)
+	expect_one_attempt
+	expect_err_lacks "$SECRET"
 	t_end
 fi
 
@@ -252,6 +284,48 @@ if case_if $HAVE_MS "proxy: socks5h lets the proxy resolve; socks5 resolves here
 	expect_err_contains "could not resolve host 'ws.test'"
 	t_end
 fi
+
+if case_if $HAVE_MS "proxy: socks5 resolves here with --resolve (the DNS does not know the name)"; then
+	WSC_TEST_HOSTS= wsc_run -v --resolve "ws.test:$P:127.0.0.1" --proxy "socks5://127.0.0.1:$MSN" \
+		--count 1 "ws://ws.test:$P/echo" < <(printf 'resolve-flag\n')
+	expect_rc 0
+	expect_out 'resolve-flag\n'
+	expect_err_contains "resolved ws.test to 127.0.0.1 (--resolve, for the SOCKS5 proxy)"
+	t_end
+fi
+
+# A host name longer than a SOCKS request can carry, or than wsc's old 256-byte buffer: never
+# cut. HTTP CONNECT carries it whole; SOCKS5h refuses it (97) before sending anything.
+LONGHOST=$(printf 'a%.0s' $(seq 1 300)).test
+t_begin "proxy: a 305-byte host name goes whole into CONNECT; socks5h says it is too long"
+PXR=$(free_port)
+"$PY" -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+while True:  # the first connection is wait_port'"'"'s probe
+    c, _ = s.accept(); d = b""
+    while b"\r\n\r\n" not in d:
+        k = c.recv(4096)
+        if not k: break
+        d += k
+    if d: break
+    c.close()
+open(sys.argv[2], "wb").write(d)
+c.sendall(b"HTTP/1.1 502 Bad Gateway\r\n\r\n"); c.close()' "$PXR" "$TMP/longhost.req" &
+LPID=$!
+wait_port "$PXR"
+wsc_run --proxy "http://127.0.0.1:$PXR" --count 1 "ws://$LONGHOST:$P/echo" < <(printf 'x\n')
+wait "$LPID"
+expect_rc 97
+expect_that 'head -n 1 "$TMP/longhost.req" | grep -q "^CONNECT $LONGHOST:$P HTTP/1.1"' \
+	"the CONNECT line does not carry the whole name: $(head -c 120 "$TMP/longhost.req")"
+if [ "$HAVE_MS" = 1 ]; then
+	wsc_run --proxy "socks5h://127.0.0.1:$MS" --count 1 "ws://$LONGHOST:$P/echo" < <(printf 'x\n')
+	expect_rc 97
+	expect_err_contains "host name too long for the proxy request (305 bytes; SOCKS allows 255)"
+fi
+t_end
 
 # --- the earlier guarantees, through tinyproxy -----------------------------------------------
 

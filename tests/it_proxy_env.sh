@@ -137,6 +137,17 @@ if tp_case "proxy-env: wss:// reads HTTPS_PROXY when https_proxy is unset, and s
 	t_end
 fi
 
+if tp_case "proxy-env: an empty https_proxy counts as unset: HTTPS_PROXY is used, as curl"; then
+	n=$(connects "$S")
+	https_proxy= HTTPS_PROXY=$TPU wsc_run -v --cacert "$C/ca.pem" --count 1 "$US" \
+		< <(printf 'empty-lower\n')
+	expect_rc 0
+	expect_out 'empty-lower\n'
+	expect_via_proxy "$n" "$S"
+	expect_err_contains "(from HTTPS_PROXY)"
+	t_end
+fi
+
 if tp_case "proxy-env: https_proxy wins over HTTPS_PROXY"; then
 	n=$(connects "$S")
 	https_proxy=$TPU HTTPS_PROXY=http://127.0.0.1:$DEAD wsc_run --cacert "$C/ca.pem" --count 1 \
@@ -189,6 +200,14 @@ NO_PROXY=10.0.0.0/8,127.0.0.0/8 all_proxy=http://127.0.0.1:$DEAD wsc_run -v --co
 expect_rc 0
 expect_out 'cidr\n'
 expect_err_contains "NO_PROXY entry '127.0.0.0/8'"
+t_end
+
+t_begin "proxy-env: an empty no_proxy counts as unset: NO_PROXY still bypasses, as curl"
+no_proxy= NO_PROXY=127.0.0.1 http_proxy=http://127.0.0.1:$DEAD wsc_run -v --count 1 "$U" \
+	< <(printf 'empty-no\n')
+expect_rc 0
+expect_out 'empty-no\n'
+expect_err_contains "NO_PROXY entry '127.0.0.1'"
 t_end
 
 t_begin "proxy-env: an IPv6 host: no_proxy by address and by CIDR"
@@ -341,4 +360,15 @@ t_begin "proxy-env: a bad variable the URL does not use is no error"
 https_proxy="socks9://x" wsc_run --count 1 "$U" < <(printf 'unused\n')
 expect_rc 0
 expect_out 'unused\n'
+t_end
+
+t_begin "proxy-env: a bad proxy variable a redirect needs: 2, 'bad proxy configuration'"
+start_server RD redirect "$PY" "$TESTS_DIR/servers/redirect_server.py" --port 0 \
+	--log "$TMP/rd.requests"
+https_proxy="socks9://alice:$SECRET@127.0.0.1:1" wsc_run -L --count 1 \
+	"ws://127.0.0.1:$RD/r?code=307&to=wss%3A%2F%2F127.0.0.1%3A1%2F" </dev/null
+expect_rc 2
+expect_err_contains "wsc: bad proxy configuration: https_proxy: bad proxy URL"
+expect_err_lacks "TLS"
+expect_err_lacks "$SECRET"
 t_end
