@@ -7,7 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 
 # Whatever the caller's environment says, these tests set the proxy variables themselves.
-unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 SECRET=hunter2SECRET
 
 # start_tinyproxy VAR: tinyproxy in the foreground on a free loopback port, its log in

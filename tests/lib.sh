@@ -19,6 +19,9 @@
 : "${WSC:?set WSC to the absolute path of the wsc binary}"
 PY=/usr/bin/python3
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# wsc honours the proxy variables as curl does: a developer's or CI's proxy must not carry the
+# tests' loopback connections. Tests that want a proxy set these themselves.
+unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/wsc-it.XXXXXX")
 _PIDS=()
 
