@@ -28,8 +28,7 @@ static int keylog_fd(const struct options *o)
         return -1;
     fd = tls_keylog_open(p, why, sizeof why);
     if (fd < 0)
-        log_error("warning: cannot open SSLKEYLOGFILE '%s': %s; TLS keys are not logged", p,
-                  why);
+        log_error("warning: cannot open SSLKEYLOGFILE '%s': %s; TLS keys are not logged", p, why);
     return fd;
 }
 
@@ -82,8 +81,8 @@ int conn_options_tls_check(const struct options *o, char *err, size_t n)
     char why[512];
     int r;
 
-    if (!o->url.tls && !o->cacert && !o->capath && !o->cert && !o->key && !o->pass &&
-        !o->ciphers && !o->tls13_ciphers && !o->pinned_pubkey && !o->tls_min && !o->tls_max)
+    if (!o->url.tls && !o->cacert && !o->capath && !o->cert && !o->key && !o->pass && !o->ciphers &&
+        !o->tls13_ciphers && !o->pinned_pubkey && !o->tls_min && !o->tls_max)
         return 0;
     conn_options_config(o, NULL, &cfg);
     r = tls_check_settings(&cfg.tls_opts, why, sizeof why);

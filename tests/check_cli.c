@@ -505,8 +505,11 @@ START_TEST(parse_tls_min_version_last_wins)
     static const struct {
         const char *a, *b;
         int want;
-    } rows[] = {{NULL, NULL, 0},           {"--tlsv1.2", NULL, 1},       {"--tlsv1.3", NULL, 2},
-                {"--tlsv1.2", "--tlsv1.3", 2}, {"--tlsv1.3", "--tlsv1.2", 1}};
+    } rows[] = {{NULL, NULL, 0},
+                {"--tlsv1.2", NULL, 1},
+                {"--tlsv1.3", NULL, 2},
+                {"--tlsv1.2", "--tlsv1.3", 2},
+                {"--tlsv1.3", "--tlsv1.2", 1}};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         struct options o;
         char err[256];
