@@ -11,6 +11,9 @@
 #include "log.h"
 #include "transport.h"
 
+/* The TLS configuration made once by conn_options_tls_check(), for every wss:// connection. */
+static struct tls_config *tls_prepared;
+
 /* SSLKEYLOGFILE, opened once for the whole run and only when a wss:// connection can happen
  * (the URL, or -L that may lead there), never blocking, a regular file only; otherwise a
  * warning once, and no key log (not fatal, as for curl and browsers). The fd, or -1. */
@@ -62,6 +65,7 @@ void conn_options_config(const struct options *o, const char *authorization,
     cfg->tls_opts.tls13_ciphers = o->tls13_ciphers;
     cfg->tls_opts.pinned_pubkey = o->pinned_pubkey;
     cfg->tls_opts.keylog_fd = keylog_fd(o);
+    cfg->tls_opts.config = tls_prepared;
     cfg->net.unix_path = o->unix_socket;
     cfg->net.abstract = o->abstract_unix;
     cfg->net.family = o->ip_family;
@@ -81,11 +85,12 @@ int conn_options_tls_check(const struct options *o, char *err, size_t n)
     char why[512];
     int r;
 
-    if (!o->url.tls && !o->cacert && !o->capath && !o->cert && !o->key && !o->pass && !o->ciphers &&
-        !o->tls13_ciphers && !o->pinned_pubkey && !o->tls_min && !o->tls_max)
+    if (!o->url.tls && !o->cacert && !o->capath && !o->cert && !o->key && !o->pass &&
+        !o->ciphers && !o->tls13_ciphers && !o->pinned_pubkey && !o->tls_min && !o->tls_max)
         return 0;
     conn_options_config(o, NULL, &cfg);
-    r = tls_check_settings(&cfg.tls_opts, why, sizeof why);
+    tls_config_free(tls_prepared);
+    r = tls_config_new(&tls_prepared, &cfg.tls_opts, why, sizeof why);
     explicit_bzero(&cfg, sizeof cfg);
     if (r == 0)
         return 0;

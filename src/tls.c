@@ -524,6 +524,21 @@ static int ctx_init(struct tls *s, const struct tls_settings *ts)
         layer_set_err(&s->base, "out of memory");
         return T_ERR_NOMEM;
     }
+    if (ts->config) { /* made once for the run: nothing is read again */
+        const struct tls *c = (const struct tls *)ts->config;
+        if (SSL_CTX_up_ref(c->ctx) != 1) {
+            ERR_clear_error();
+            layer_set_err(&s->base, "out of memory");
+            return T_ERR_NOMEM;
+        }
+        s->ctx = c->ctx;
+        s->insecure = c->insecure;
+        s->has_cert = c->has_cert;
+        s->keylog_fd = c->keylog_fd;
+        s->npins = c->npins;
+        memcpy(s->pins, c->pins, sizeof s->pins);
+        return 0;
+    }
     return tls_ctx_init(s, ts);
 }
 
@@ -553,18 +568,31 @@ int tls_new(struct layer **out, struct layer_env *env, struct layer *below, cons
     return 0;
 }
 
-int tls_check_settings(const struct tls_settings *ts, char *err, size_t n)
+/* A tls_config is a struct tls that never connects: layers copy its settings and share its
+ * SSL_CTX (its callbacks find their layer through the SSL's app data). */
+int tls_config_new(struct tls_config **out, const struct tls_settings *ts, char *err, size_t n)
 {
+    static struct layer_env quiet; /* a config logs nothing and fails no more once made */
     struct layer_env env = {0};
+    struct tls_settings own = *ts;
     struct layer *l;
-    int r = tls_new(&l, &env, NULL, "localhost", ts);
+    int r;
 
-    if (r < 0) {
+    *out = NULL;
+    own.config = NULL;
+    if ((r = tls_new(&l, &env, NULL, "localhost", &own)) < 0) {
         snprintf(err, n, "%s", env.err);
         return r;
     }
-    tls_destroy(l);
+    l->env = &quiet;
+    *out = (struct tls_config *)l;
     return 0;
+}
+
+void tls_config_free(struct tls_config *c)
+{
+    if (c)
+        tls_destroy((struct layer *)c);
 }
 
 const char *tls_info(const struct layer *l)

@@ -182,18 +182,23 @@ START_TEST(new_bad_pins_and_files_are_config_errors)
 }
 END_TEST
 
-START_TEST(check_settings_once_before_traffic)
+START_TEST(config_new_checks_once_before_traffic)
 {
     struct tls_settings ts = {0};
+    struct tls_config *c = NULL;
     char err[512] = "unset";
 
-    ck_assert_int_eq(tls_check_settings(&ts, err, sizeof err), 0);
+    ck_assert_int_eq(tls_config_new(&c, &ts, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(c);
+    tls_config_free(c);
     ts.ciphers = "NO-SUCH-CIPHER";
-    ck_assert_int_eq(tls_check_settings(&ts, err, sizeof err), T_ERR_CONFIG);
+    ck_assert_int_eq(tls_config_new(&c, &ts, err, sizeof err), T_ERR_CONFIG);
+    ck_assert_ptr_null(c);
     ck_assert_msg(strncmp(err, "--ciphers 'NO-SUCH-CIPHER'", 26) == 0, "got '%s'", err);
     ts = (struct tls_settings){.cert = "/nonexistent/c.pem"};
-    ck_assert_int_eq(tls_check_settings(&ts, err, sizeof err), T_ERR_CONFIG);
+    ck_assert_int_eq(tls_config_new(&c, &ts, err, sizeof err), T_ERR_CONFIG);
     ck_assert_msg(strstr(err, "cannot load the client certificate") != NULL, "got '%s'", err);
+    tls_config_free(NULL);
 }
 END_TEST
 
@@ -287,7 +292,7 @@ static Suite *tls_ctx_suite(void)
     tcase_add_test(tc, new_bad_ciphers_is_config_error);
     tcase_add_test(tc, new_max_below_min_is_config_error);
     tcase_add_test(tc, new_bad_pins_and_files_are_config_errors);
-    tcase_add_test(tc, check_settings_once_before_traffic);
+    tcase_add_test(tc, config_new_checks_once_before_traffic);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("tls_keylog_open");

@@ -192,6 +192,20 @@ expect_rc 0
 expect_out 'none\n'
 t_end
 
+t_begin "mtls: TLS files are read once: --reconnect goes on after the --cacert file is removed"
+cp "$C/ca.pem" "$TMP/ca-copy.pem"
+(
+	sleep 0.5
+	rm -f "$TMP/ca-copy.pem"
+) &
+wsc_run -t 10 --timeout 3.5 --reconnect --reconnect-delay 1 --cacert "$TMP/ca-copy.pem" \
+	"wss://localhost:$GOOD/bye" </dev/null
+wait $!
+expect_rc 28
+expect_err_lacks "cannot load CA certificates"
+expect_that '[ "$(grep -c "reconnecting" "$ERR")" -ge 2 ]' "reconnected less than twice: $(_show "$(cat "$ERR")")"
+t_end
+
 t_begin "mtls: a bad --cert with a ws:// URL -> 2 before any connection (a redirect may reach wss://)"
 wsc_run -v --cert "$TMP/none.pem" "ws://127.0.0.1:$GOOD/echo" </dev/null
 expect_rc 2

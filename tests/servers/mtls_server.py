@@ -2,7 +2,8 @@
 """TLS WebSocket echo server for wsc's TLS tests (python3-websockets 10.4, legacy API).
 
 Prints "READY <port>" once it listens on 127.0.0.1 (a free port). Every path echoes each
-message back; /whoami first sends the subject CN of the client certificate ("none" without one).
+message back; /bye closes at once (1000); /whoami first sends the subject CN of the client
+certificate ("none" without one).
 
   --cert/--key FILE      the server's certificate and key (PEM)
   --client-ca FILE       require a client certificate signed by this CA (mutual TLS)
@@ -37,6 +38,8 @@ def client_cn(ws):
 
 async def handler(ws, path):
     try:
+        if path == "/bye":
+            return  # close at once (1000), for --reconnect
         if path == "/whoami":
             await ws.send(client_cn(ws))
         async for msg in ws:
