@@ -85,8 +85,8 @@ int conn_options_tls_check(const struct options *o, char *err, size_t n)
     char why[512];
     int r;
 
-    if (!o->url.tls && !o->cacert && !o->capath && !o->cert && !o->key && !o->pass &&
-        !o->ciphers && !o->tls13_ciphers && !o->pinned_pubkey && !o->tls_min && !o->tls_max)
+    if (!o->url.tls && !o->cacert && !o->capath && !o->cert && !o->key && !o->pass && !o->ciphers &&
+        !o->tls13_ciphers && !o->pinned_pubkey && !o->tls_min && !o->tls_max)
         return 0;
     conn_options_config(o, NULL, &cfg);
     tls_config_free(tls_prepared);
