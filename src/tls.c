@@ -568,33 +568,6 @@ int tls_new(struct layer **out, struct layer_env *env, struct layer *below, cons
     return 0;
 }
 
-/* A tls_config is a struct tls that never connects: layers copy its settings and share its
- * SSL_CTX (its callbacks find their layer through the SSL's app data). */
-int tls_config_new(struct tls_config **out, const struct tls_settings *ts, char *err, size_t n)
-{
-    static struct layer_env quiet; /* a config logs nothing and fails no more once made */
-    struct layer_env env = {0};
-    struct tls_settings own = *ts;
-    struct layer *l;
-    int r;
-
-    *out = NULL;
-    own.config = NULL;
-    if ((r = tls_new(&l, &env, NULL, "localhost", &own)) < 0) {
-        snprintf(err, n, "%s", env.err);
-        return r;
-    }
-    l->env = &quiet;
-    *out = (struct tls_config *)l;
-    return 0;
-}
-
-void tls_config_free(struct tls_config *c)
-{
-    if (c)
-        tls_destroy((struct layer *)c);
-}
-
 const char *tls_info(const struct layer *l)
 {
     return ((const struct tls *)l)->info;

@@ -1,5 +1,6 @@
 /*
- * tls_ctx - the configuration half of the TLS layer: the SSL_CTX that tls_new() builds from a
+ * tls_ctx - the configuration half of the TLS layer: the SSL_CTX that tls_new() (or once for the
+ * run, tls_config_new()) builds from a
  * struct tls_settings (CAs, versions, ciphers, client certificate and key, pins, key log), and
  * the pin check after the handshake. See tls.h for the contract, tls_int.h for the shared state.
  *
@@ -373,4 +374,31 @@ int tls_keylog_open(const char *path, char *why, size_t n)
         fd = fd2;
     }
     return fd;
+}
+
+/* A tls_config is a struct tls that never connects: layers copy its settings and share its
+ * SSL_CTX (its callbacks find their layer through the SSL's app data). */
+int tls_config_new(struct tls_config **out, const struct tls_settings *ts, char *err, size_t n)
+{
+    static struct layer_env quiet; /* a config logs nothing and fails no more once made */
+    struct layer_env env = {0};
+    struct tls_settings own = *ts;
+    struct layer *l;
+    int r;
+
+    *out = NULL;
+    own.config = NULL;
+    if ((r = tls_new(&l, &env, NULL, "localhost", &own)) < 0) {
+        snprintf(err, n, "%s", env.err);
+        return r;
+    }
+    l->env = &quiet;
+    *out = (struct tls_config *)l;
+    return 0;
+}
+
+void tls_config_free(struct tls_config *c)
+{
+    if (c)
+        ((struct layer *)c)->ops->destroy((struct layer *)c);
 }
