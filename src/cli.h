@@ -57,7 +57,8 @@ struct options {
     const char *key;           /* its key when not in the cert file */
     const char *pass;          /* pass phrase of the key (a secret) */
     int tls_max;               /* index in "default|1.2|1.3": enum tls_version */
-    bool tlsv1_2, tlsv1_3;     /* lowest TLS version: 1.2 (the default) or 1.3 */
+    int tls_min;               /* lowest TLS version, enum tls_version: the last of --tlsv1.2
+                                * (1) and --tlsv1.3 (2) wins, as in curl; 0 = default (1.2) */
     const char *ciphers;       /* TLS 1.2 cipher list */
     const char *tls13_ciphers; /* TLS 1.3 cipher suites */
     const char *pinned_pubkey; /* sha256//BASE64[;...] or a public key file */

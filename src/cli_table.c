@@ -15,6 +15,7 @@
 static cli_handler verbosity_handler, reconnect_delay_handler, return_handler;
 static cli_handler unix_socket_handler, ip_family_handler;
 static cli_handler max_redirs_handler;
+static cli_handler tls_min_handler;
 static const char *check_token(const char *v);
 static const char *check_no_line_breaks(const char *v);
 static const char *check_proxy_url(const char *v);
@@ -119,9 +120,9 @@ const struct cli_opt cli_options[] = {
      .help = "pass phrase of the key (never prompted)"},
     {.name = "tls-max", .arg = "VERSION", OPT_ENUM(tls_max), .values = "default|1.2|1.3",
      .help = "highest TLS version: 1.2 or 1.3 (default)"},
-    {.name = "tlsv1.2", OPT_FLAG(tlsv1_2),
+    {.name = "tlsv1.2", OPT_CUSTOM, .custom = tls_min_handler,
      .help = "use TLS 1.2 or later (the default)"},
-    {.name = "tlsv1.3", OPT_FLAG(tlsv1_3),
+    {.name = "tlsv1.3", OPT_CUSTOM, .custom = tls_min_handler,
      .help = "use TLS 1.3 or later"},
     {.name = "ciphers", .arg = "LIST", OPT_STRING(ciphers),
      .help = "TLS 1.2 cipher list (OpenSSL names)"},
@@ -259,6 +260,14 @@ static int ip_family_handler(struct cli_state *st, const struct cli_opt *op, con
 {
     (void)arg;
     st->o->ip_family = op->shortname == '4' ? 4 : 6;
+    return 0;
+}
+
+/* --tlsv1.2 and --tlsv1.3: the last one wins, as in curl. */
+static int tls_min_handler(struct cli_state *st, const struct cli_opt *op, const char *arg)
+{
+    (void)arg;
+    st->o->tls_min = strcmp(op->name, "tlsv1.3") == 0 ? 2 : 1;
     return 0;
 }
 

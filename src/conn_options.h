@@ -16,4 +16,11 @@
 void conn_options_config(const struct options *o, const char *authorization,
                          struct conn_config *cfg);
 
+/* Build the TLS configuration once before any connection, when the URL is wss:// or a TLS
+ * option is given (ws:// too: a redirect may lead to wss://): 0, or an exit code (2 for a bad
+ * certificate, key, pass phrase, CA, cipher list or pin) with the message in err (n bytes).
+ * Every later conn_options_config() hands it to the TLS layers (tls_settings.config), so that
+ * no file is read again on a reconnect. */
+int conn_options_tls_check(const struct options *o, char *err, size_t n);
+
 #endif

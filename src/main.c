@@ -91,7 +91,8 @@ int main(int argc, char **argv)
         cli_free(&o);
         return rc;
     }
-    if ((rc = proxy_setup(&o, err, sizeof err)) != 0) {
+    if ((rc = proxy_setup(&o, err, sizeof err)) != 0 ||
+        (rc = conn_options_tls_check(&o, err, sizeof err)) != 0) {
         fprintf(stderr, "wsc: %s\n", err);
         cli_free(&o);
         return rc;

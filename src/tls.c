@@ -72,7 +72,12 @@ static bool cert_refused(const struct tls *s, const char *how)
 {
     char h[200];
 
-    if (!s->cert_asked || s->got_data)
+    /* A TLS 1.2 server judges our certificate within the handshake: once that is done, a close
+     * is not about the certificate. With TLS 1.3 our handshake ends before the server looked
+     * at it, but then no ticket comes before its verdict. Otherwise a server that merely offered
+     * a certificate (nginx's "optional") and then closed is an ordinary close. */
+    if (!s->cert_asked || s->got_data || !s->ssl ||
+        (SSL_version(s->ssl) == TLS1_3_VERSION ? s->ticket_seen : s->ready))
         return false;
     snprintf(h, sizeof h, "%s", how);
     if (!s->has_cert)
@@ -192,9 +197,16 @@ static void describe_peer(struct tls *s)
     layer_log(&s->base, "%s", s->info);
     for (int i = 0; chain && i < sk_X509_num(chain); i++) {
         X509 *c = sk_X509_value(chain, i);
-        layer_log(&s->base, "certificate %d: subject %s, issuer %s, expires %s", i,
+        char nb[40], when[80] = "expires ";
+        /* with -k nothing else would say it */
+        if (X509_cmp_current_time(X509_get0_notAfter(c)) < 0)
+            snprintf(when, sizeof when, "EXPIRED on ");
+        else if (X509_cmp_current_time(X509_get0_notBefore(c)) > 0)
+            snprintf(when, sizeof when, "not yet valid until %s, expires ",
+                     asn1_date(X509_get0_notBefore(c), nb, sizeof nb));
+        layer_log(&s->base, "certificate %d: subject %s, issuer %s, %s%s", i,
                   name_text(X509_get_subject_name(c), subj, sizeof subj),
-                  name_text(X509_get_issuer_name(c), iss, sizeof iss),
+                  name_text(X509_get_issuer_name(c), iss, sizeof iss), when,
                   asn1_date(X509_get0_notAfter(c), date, sizeof date));
     }
     if (s->insecure)
@@ -209,15 +221,19 @@ static void verify_failed(struct tls *s, long vr)
     STACK_OF(X509) *chain = SSL_get_peer_cert_chain(s->ssl);
     char subj[200], date[40];
 
-    for (int i = 0; vr == X509_V_ERR_CERT_HAS_EXPIRED && chain && i < sk_X509_num(chain); i++) {
-        X509 *c = sk_X509_value(chain, i);
-        if (X509_cmp_current_time(X509_get0_notAfter(c)) < 0) {
-            layer_set_err(&s->base, "certificate verify failed: %s (%s, notAfter %s)",
-                          X509_verify_cert_error_string(vr),
-                          name_text(X509_get_subject_name(c), subj, sizeof subj),
-                          asn1_date(X509_get0_notAfter(c), date, sizeof date));
-            return;
-        }
+    /* The certificate verification stopped at (verify_cb()): one the server sent, or a local
+     * CA it did not send. */
+    if ((vr == X509_V_ERR_CERT_HAS_EXPIRED || vr == X509_V_ERR_CERT_NOT_YET_VALID) &&
+        s->bad_time_cert) {
+        X509 *c = s->bad_time_cert;
+        bool expired = vr == X509_V_ERR_CERT_HAS_EXPIRED;
+        layer_set_err(
+            &s->base, "certificate verify failed: %s (%s, %s %s)",
+            X509_verify_cert_error_string(vr),
+            name_text(X509_get_subject_name(c), subj, sizeof subj),
+            expired ? "notAfter" : "notBefore",
+            asn1_date(expired ? X509_get0_notAfter(c) : X509_get0_notBefore(c), date, sizeof date));
+        return;
     }
     if (vr == X509_V_ERR_HOSTNAME_MISMATCH || vr == X509_V_ERR_IP_ADDRESS_MISMATCH) {
         X509 *leaf = chain && sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : NULL;
@@ -480,8 +496,7 @@ static void tls_destroy(struct layer *l)
     SSL_CTX_free(s->ctx);
     BIO_meth_free(s->meth);
     ERR_clear_error();
-    if (s->keylog_fd >= 0)
-        close(s->keylog_fd);
+    X509_free(s->bad_time_cert);
     free(s->host);
     free(s);
 }
@@ -508,6 +523,21 @@ static int ctx_init(struct tls *s, const struct tls_settings *ts)
         ERR_clear_error();
         layer_set_err(&s->base, "out of memory");
         return T_ERR_NOMEM;
+    }
+    if (ts->config) { /* made once for the run: nothing is read again */
+        const struct tls *c = (const struct tls *)ts->config;
+        if (SSL_CTX_up_ref(c->ctx) != 1) {
+            ERR_clear_error();
+            layer_set_err(&s->base, "out of memory");
+            return T_ERR_NOMEM;
+        }
+        s->ctx = c->ctx;
+        s->insecure = c->insecure;
+        s->has_cert = c->has_cert;
+        s->keylog_fd = c->keylog_fd;
+        s->npins = c->npins;
+        memcpy(s->pins, c->pins, sizeof s->pins);
+        return 0;
     }
     return tls_ctx_init(s, ts);
 }

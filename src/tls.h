@@ -37,8 +37,26 @@ struct tls_settings {
     const char *ciphers;                       /* TLS 1.2 cipher list (OpenSSL syntax), or NULL */
     const char *tls13_ciphers;                 /* TLS 1.3 cipher suites, or NULL */
     const char *pinned_pubkey; /* "sha256//B64[;sha256//B64...]" or a PEM/DER public key file */
-    const char *keylog_file;   /* append NSS key log lines here (SSLKEYLOGFILE), or NULL */
+    int keylog_fd; /* > 2: append NSS key log lines to it (borrowed, from tls_keylog_open());
+                    * else no key log */
+    const struct tls_config *config; /* made once by tls_config_new(): when set, tls_new() takes
+                                      * it (a reference to its SSL_CTX) instead of the fields
+                                      * above, and reads no file again */
 };
+
+struct tls_config;
+
+/* Build the configuration ts describes once (CAs, certificate and key, pins, ciphers, key log),
+ * for every TLS layer of the run (tls_settings.config): 0 with *out set, or T_ERR_CONFIG /
+ * T_ERR_NOMEM with the same text as tls_new() would give in err (n bytes). */
+int tls_config_new(struct tls_config **out, const struct tls_settings *ts, char *err, size_t n);
+/* Drop the caller's reference; layers made from it keep theirs. NULL is fine. */
+void tls_config_free(struct tls_config *c);
+
+/* Open the key log file path (SSLKEYLOGFILE) once for the whole run: never blocks (O_NONBLOCK:
+ * a FIFO nobody reads would freeze us), created 0600, and only a regular file is taken.
+ * Returns an fd > 2 for tls_settings.keylog_fd, or -1 with why (n bytes) set. */
+int tls_keylog_open(const char *path, char *why, size_t n);
 
 /* Split curl's --cert argument "FILE[:PASSWORD]" into file (a copy, with "\:" read as ':' and
  * "\\" as '\') and *pass (pointing into arg after the first unescaped ':', or NULL).

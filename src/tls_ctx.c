@@ -1,7 +1,7 @@
 /*
- * tls_ctx - the configuration half of the TLS layer: the SSL_CTX that tls_new() builds from a
- * struct tls_settings (CAs, versions, ciphers, client certificate and key, pins, key log), and
- * the pin check after the handshake. See tls.h for the contract, tls_int.h for the shared state.
+ * tls_ctx - the configuration half of the TLS layer: the SSL_CTX that tls_new() (or, once for the
+ * run, tls_config_new()) builds from a struct tls_settings (CAs, versions, ciphers, client
+ * certificate and key, pins, key log), the key log file, and the pin check after the handshake. See tls.h for the contract, tls_int.h for the shared state.
  *
  * - An encrypted key never prompts: OpenSSL's default pass phrase callback would read the
  *   terminal and hang a script. Ours hands over --pass or fails, and the error says so.
@@ -141,6 +141,8 @@ static int pass_cb(char *buf, int size, int rwflag, void *u)
     size_t n;
 
     (void)rwflag;
+    if (!s)
+        return -1; /* outside tls_ctx_init(): nothing to hand over */
     if (!s->pass) {
         s->pass_missing = true;
         return -1;
@@ -153,16 +155,37 @@ static int pass_cb(char *buf, int size, int rwflag, void *u)
 }
 
 /* Notes a CertificateRequest from the server (RFC 8446 §4.3.2, RFC 5246 §7.4.4): when the
- * server then hangs up without a word (some send no alert), the error can say why. */
+ * server then hangs up without a word (some send no alert), the error can say why. Notes a
+ * NewSessionTicket too (RFC 8446 §4.6.1): OpenSSL and Python servers send one only once they
+ * accepted our certificate (or its absence), so a later close is not about the certificate. */
 static void msg_cb(int write_p, int version, int type, const void *buf, size_t len, SSL *ssl,
                    void *arg)
 {
     struct tls *s = SSL_get_app_data(ssl);
 
     (void)version, (void)arg;
-    if (s && !write_p && type == SSL3_RT_HANDSHAKE && len > 0 &&
-        ((const unsigned char *)buf)[0] == SSL3_MT_CERTIFICATE_REQUEST)
+    if (!s || write_p || type != SSL3_RT_HANDSHAKE || len == 0)
+        return;
+    if (((const unsigned char *)buf)[0] == SSL3_MT_CERTIFICATE_REQUEST)
         s->cert_asked = true;
+    else if (((const unsigned char *)buf)[0] == SSL3_MT_NEWSESSION_TICKET)
+        s->ticket_seen = true;
+}
+
+/* Keeps the subject and dates of the certificate that failed for being out of its validity
+ * period, which may be a local CA the server did not send (verify_failed() in tls.c). */
+static int verify_cb(int ok, X509_STORE_CTX *x)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+    struct tls *s = ssl ? SSL_get_app_data(ssl) : NULL;
+    int e = X509_STORE_CTX_get_error(x);
+    X509 *c = X509_STORE_CTX_get_current_cert(x);
+
+    if (!ok && s && c && !s->bad_time_cert &&
+        (e == X509_V_ERR_CERT_HAS_EXPIRED || e == X509_V_ERR_CERT_NOT_YET_VALID) &&
+        X509_up_ref(c) == 1)
+        s->bad_time_cert = c;
+    return ok;
 }
 
 static void keylog_cb(const SSL *ssl, const char *line)
@@ -171,7 +194,8 @@ static void keylog_cb(const SSL *ssl, const char *line)
     char buf[512];
     int n = snprintf(buf, sizeof buf, "%s\n", line);
 
-    /* One write per line: O_APPEND keeps lines of parallel runs whole. */
+    /* One write per line: O_APPEND keeps lines of parallel runs whole; O_NONBLOCK (a regular
+     * file never blocks anyway) so that nothing here can stop the loop. */
     if (s && s->keylog_fd >= 0 && n > 0 && (size_t)n < sizeof buf &&
         write(s->keylog_fd, buf, (size_t)n) < 0)
         layer_log(&s->base, "cannot write to SSLKEYLOGFILE: %s", strerror(errno));
@@ -299,7 +323,7 @@ int tls_ctx_init(struct tls *s, const struct tls_settings *ts)
         /* Not fatal by itself: verification will fail with a clear reason if it matters. */
         ERR_clear_error();
     }
-    SSL_CTX_set_verify(s->ctx, s->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_verify(s->ctx, s->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, verify_cb);
     if (ts->cert && (r = load_client_cert(s, ts)) < 0)
         return r;
     SSL_CTX_set_msg_callback(s->ctx, msg_cb);
@@ -316,13 +340,64 @@ int tls_ctx_init(struct tls *s, const struct tls_settings *ts)
         if (r < 0)
             return r;
     }
-    if (ts->keylog_file) {
-        s->keylog_fd = open(ts->keylog_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-        if (s->keylog_fd < 0)
-            layer_log(&s->base, "cannot open SSLKEYLOGFILE '%s': %s", ts->keylog_file,
-                      strerror(errno));
-        else
-            SSL_CTX_set_keylog_callback(s->ctx, keylog_cb);
+    if (ts->keylog_fd > 2) {
+        s->keylog_fd = ts->keylog_fd;
+        SSL_CTX_set_keylog_callback(s->ctx, keylog_cb);
     }
     return 0;
+}
+
+int tls_keylog_open(const char *path, char *why, size_t n)
+{
+    struct stat st;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
+
+    if (fd < 0) {
+        /* ENXIO: a FIFO nobody reads (or a socket) */
+        snprintf(why, n, "%s", errno == ENXIO ? "not a regular file" : strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(why, n, "not a regular file");
+        close(fd);
+        return -1;
+    }
+    if (fd <= 2) { /* 0..2 are the standard streams' (closed at start): keep clear of them */
+        int fd2 = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        int e = errno;
+        close(fd);
+        if (fd2 < 0) {
+            snprintf(why, n, "%s", strerror(e));
+            return -1;
+        }
+        fd = fd2;
+    }
+    return fd;
+}
+
+/* A tls_config is a struct tls that never connects: layers copy its settings and share its
+ * SSL_CTX (its callbacks find their layer through the SSL's app data). */
+int tls_config_new(struct tls_config **out, const struct tls_settings *ts, char *err, size_t n)
+{
+    static struct layer_env quiet; /* a config logs nothing and fails no more once made */
+    struct layer_env env = {0};
+    struct tls_settings own = *ts;
+    struct layer *l;
+    int r;
+
+    *out = NULL;
+    own.config = NULL;
+    if ((r = tls_new(&l, &env, NULL, "localhost", &own)) < 0) {
+        snprintf(err, n, "%s", env.err);
+        return r;
+    }
+    l->env = &quiet;
+    *out = (struct tls_config *)l;
+    return 0;
+}
+
+void tls_config_free(struct tls_config *c)
+{
+    if (c)
+        ((struct layer *)c)->ops->destroy((struct layer *)c);
 }

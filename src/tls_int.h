@@ -12,13 +12,15 @@ struct tls {
     struct layer base;
     char *host;
     bool insecure;
-    bool has_cert;     /* --cert given */
-    bool cert_asked;   /* the server sent a CertificateRequest */
-    bool got_data;     /* application data has been read */
-    bool pass_missing; /* the key is encrypted and there is no --pass */
-    const char *pass;  /* during tls_new() only */
-    int keylog_fd;     /* -1: none */
-    int npins;         /* 0: no pinning */
+    bool has_cert;       /* --cert given */
+    bool cert_asked;     /* the server sent a CertificateRequest */
+    bool ticket_seen;    /* the server sent a NewSessionTicket (TLS 1.3): it took our certificate */
+    X509 *bad_time_cert; /* the first certificate verification found expired or not yet valid */
+    bool got_data;       /* application data has been read */
+    bool pass_missing;   /* the key is encrypted and there is no --pass */
+    const char *pass;    /* during tls_new() only */
+    int keylog_fd;       /* -1: none; borrowed (tls_settings.keylog_fd) */
+    int npins;           /* 0: no pinning */
     unsigned char pins[16][32];
     SSL_CTX *ctx;
     SSL *ssl;

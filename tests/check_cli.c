@@ -499,6 +499,36 @@ START_TEST(parse_flags_set_fields)
 }
 END_TEST
 
+/* --tlsv1.2 and --tlsv1.3 set one lowest version: the last given wins, as in curl. */
+START_TEST(parse_tls_min_version_last_wins)
+{
+    static const struct {
+        const char *a, *b;
+        int want;
+    } rows[] = {{NULL, NULL, 0},
+                {"--tlsv1.2", NULL, 1},
+                {"--tlsv1.3", NULL, 2},
+                {"--tlsv1.2", "--tlsv1.3", 2},
+                {"--tlsv1.3", "--tlsv1.2", 1}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct options o;
+        char err[256];
+        const char *args[4];
+        size_t n = 0;
+        if (rows[i].a)
+            args[n++] = rows[i].a;
+        if (rows[i].b)
+            args[n++] = rows[i].b;
+        args[n++] = "wss://h/";
+        args[n] = NULL;
+        ck_assert_int_eq(run(&o, args, NULL, err, sizeof err), CLI_OK);
+        ck_assert_msg(o.tls_min == rows[i].want, "row %zu: tls_min %d, want %d", i, o.tls_min,
+                      rows[i].want);
+        cli_free(&o);
+    }
+}
+END_TEST
+
 /* The proxy options (proxyenv.h): stored as given; a bad --proxy is a usage error at once,
  * named, without its credentials; "" is allowed (no proxy). */
 START_TEST(parse_proxy_options)
@@ -633,6 +663,7 @@ static Suite *cli_suite(void)
     tcase_add_loop_test(tc, parse_option_values_table, 0, NROWS(value_table));
     tcase_add_test(tc, parse_flags_set_fields);
     tcase_add_test(tc, parse_proxy_options);
+    tcase_add_test(tc, parse_tls_min_version_last_wins);
     tcase_add_test(tc, parse_twice_resets_getopt_and_options);
     suite_add_tcase(s, tc);
 

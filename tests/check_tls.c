@@ -304,6 +304,44 @@ START_TEST(tls_layer_runs_over_any_layer_below)
 }
 END_TEST
 
+/* A tls_config is made once; layers made from it later read no file again (a reconnect after
+ * the CA file went away still verifies the server). */
+START_TEST(tls_config_shared_by_later_layers)
+{
+    struct layer_env env = {.log = log_line};
+    struct tls_config *cfg = NULL;
+    char ca[128], copy[160], err[512], cmd[400];
+
+    cert_path(ca, sizeof ca, "ca.pem");
+    snprintf(copy, sizeof copy, "%s.copy", ca);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", ca, copy);
+    ck_assert_int_eq(system(cmd), 0);
+    struct tls_settings ts = {.cacert = copy};
+    ck_assert_int_eq(tls_config_new(&cfg, &ts, err, sizeof err), 0);
+    ck_assert_int_eq(unlink(copy), 0);
+    for (int i = 0; i < 2; i++) {
+        struct layer *sock, *tls;
+        uint16_t port;
+        pid_t pid = start_server("good", SRV_ECHO, &port);
+        /* the fields are ignored with a config: a missing file here would fail */
+        struct tls_settings use = {.cacert = copy, .config = cfg};
+        sock = sock_new_tcp(&env, "127.0.0.1", port);
+        ck_assert_ptr_nonnull(sock);
+        ck_assert_int_eq(tls_new(&tls, &env, sock, "localhost", &use), 0);
+        if (i == 1)
+            tls_config_free(cfg); /* the layer keeps its own reference */
+        logbuf[0] = '\0';
+        ck_assert_int_eq(connect_layer(sock, sock, tls), 1);
+        ck_assert_int_eq(connect_layer(tls, sock, tls), 1);
+        ck_assert_ptr_nonnull(strstr(logbuf, "server certificate verified for 'localhost'"));
+        tls->ops->shutdown(tls);
+        ck_assert_int_eq(reap(pid), 0);
+        tls->ops->destroy(tls);
+        sock->ops->destroy(sock);
+    }
+}
+END_TEST
+
 START_TEST(read_tls_echo_roundtrip_large)
 {
     static char out[200000], in[200000];
@@ -493,6 +531,7 @@ static Suite *tls_suite(void)
 
     tc = tcase_create("tls_layer");
     tcase_add_test(tc, tls_layer_runs_over_any_layer_below);
+    tcase_add_test(tc, tls_config_shared_by_later_layers);
     suite_add_tcase(s, tc);
 
     return s;

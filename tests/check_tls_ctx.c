@@ -4,7 +4,12 @@
  * Handshakes with client certificates, pins and key logs run against real servers in
  * tests/it_mtls.sh.
  */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "check_common.h"
 #include "layer.h"
@@ -177,6 +182,95 @@ START_TEST(new_bad_pins_and_files_are_config_errors)
 }
 END_TEST
 
+START_TEST(config_new_checks_once_before_traffic)
+{
+    struct tls_settings ts = {0};
+    struct tls_config *c = NULL;
+    char err[512] = "unset";
+
+    ck_assert_int_eq(tls_config_new(&c, &ts, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(c);
+    tls_config_free(c);
+    ts.ciphers = "NO-SUCH-CIPHER";
+    ck_assert_int_eq(tls_config_new(&c, &ts, err, sizeof err), T_ERR_CONFIG);
+    ck_assert_ptr_null(c);
+    ck_assert_msg(strncmp(err, "--ciphers 'NO-SUCH-CIPHER'", 26) == 0, "got '%s'", err);
+    ts = (struct tls_settings){.cert = "/nonexistent/c.pem"};
+    ck_assert_int_eq(tls_config_new(&c, &ts, err, sizeof err), T_ERR_CONFIG);
+    ck_assert_msg(strstr(err, "cannot load the client certificate") != NULL, "got '%s'", err);
+    tls_config_free(NULL);
+}
+END_TEST
+
+/* ---- tls_keylog_open: once, never blocking, regular files only ---- */
+
+static char keylog_dir[64];
+
+static void keylog_setup(void)
+{
+    snprintf(keylog_dir, sizeof keylog_dir, "/tmp/check_tls_ctx.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(keylog_dir));
+}
+
+static const char *in_dir(const char *name)
+{
+    static char p[128];
+    snprintf(p, sizeof p, "%s/%s", keylog_dir, name);
+    return p;
+}
+
+START_TEST(keylog_open_regular_file_0600_append)
+{
+    char why[128] = "";
+    struct stat st;
+    int fd;
+
+    keylog_setup();
+    fd = tls_keylog_open(in_dir("keys.log"), why, sizeof why);
+    ck_assert_msg(fd > 2, "fd %d (%s)", fd, why);
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    ck_assert(fcntl(fd, F_GETFL) & O_APPEND);
+    ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    close(fd);
+    unlink(in_dir("keys.log"));
+    rmdir(keylog_dir);
+}
+END_TEST
+
+/* Before: a blocking open() of a FIFO nobody reads never returned (the test times out). */
+START_TEST(keylog_open_refuses_fifo_without_reader)
+{
+    char why[128] = "";
+
+    keylog_setup();
+    ck_assert_int_eq(mkfifo(in_dir("fifo"), 0600), 0);
+    ck_assert_int_eq(tls_keylog_open(in_dir("fifo"), why, sizeof why), -1);
+    ck_assert_str_eq(why, "not a regular file");
+    unlink(in_dir("fifo"));
+    rmdir(keylog_dir);
+}
+END_TEST
+
+/* With a reader the open succeeds, but a pipe can fill up and block our writes: refused too. */
+START_TEST(keylog_open_refuses_fifo_with_reader_and_directory)
+{
+    char why[128] = "";
+    int rd;
+
+    keylog_setup();
+    ck_assert_int_eq(mkfifo(in_dir("fifo"), 0600), 0);
+    rd = open(in_dir("fifo"), O_RDONLY | O_NONBLOCK);
+    ck_assert_int_ge(rd, 0);
+    ck_assert_int_eq(tls_keylog_open(in_dir("fifo"), why, sizeof why), -1);
+    ck_assert_str_eq(why, "not a regular file");
+    close(rd);
+    ck_assert_int_eq(tls_keylog_open(keylog_dir, why, sizeof why), -1);
+    unlink(in_dir("fifo"));
+    rmdir(keylog_dir);
+}
+END_TEST
+
 static Suite *tls_ctx_suite(void)
 {
     Suite *s = suite_create("tls_ctx");
@@ -198,6 +292,13 @@ static Suite *tls_ctx_suite(void)
     tcase_add_test(tc, new_bad_ciphers_is_config_error);
     tcase_add_test(tc, new_max_below_min_is_config_error);
     tcase_add_test(tc, new_bad_pins_and_files_are_config_errors);
+    tcase_add_test(tc, config_new_checks_once_before_traffic);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("tls_keylog_open");
+    tcase_add_test(tc, keylog_open_regular_file_0600_append);
+    tcase_add_test(tc, keylog_open_refuses_fifo_without_reader);
+    tcase_add_test(tc, keylog_open_refuses_fifo_with_reader_and_directory);
     suite_add_tcase(s, tc);
 
     return s;

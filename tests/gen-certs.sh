@@ -10,6 +10,8 @@
 #   client-enc.key            client.key encrypted (AES-256) with the pass phrase "open sesame"
 #   client-enc.pem            client.pem followed by client-enc.key (key in the cert file)
 #   stranger.pem, stranger.key  client certificate by other-ca (unknown to servers)
+#   old-ca.pem, old-ca.key    a CA (CN=wsc expired CA) that expired a day ago
+#   old-leaf.pem, old-leaf.key  leaf for localhost/127.0.0.1, valid, signed by old-ca
 # Usage: tests/gen-certs.sh DIR
 set -eu
 dir=${1:?usage: gen-certs.sh DIR}
@@ -41,6 +43,14 @@ ca other-ca "/CN=wsc other test CA"
 leaf server localhost "DNS:localhost,IP:127.0.0.1"
 leaf wrong wrong.test "DNS:wrong.test"
 leaf expired localhost "DNS:localhost,IP:127.0.0.1" ca -1
+# old-ca: self-signed with -days -1, which only "x509 -req" takes
+key old-ca.key
+openssl req -new -key old-ca.key -out old-ca.csr -subj "/CN=wsc expired CA" 2>/dev/null
+printf '%s\n' "basicConstraints=critical,CA:TRUE" "keyUsage=critical,keyCertSign,cRLSign" >old-ca.ext
+openssl x509 -req -in old-ca.csr -signkey old-ca.key -days -1 -extfile old-ca.ext \
+	-out old-ca.pem 2>/dev/null
+rm -f old-ca.csr old-ca.ext
+leaf old-leaf localhost "DNS:localhost,IP:127.0.0.1" old-ca
 ca client-ca "/CN=wsc test client CA"
 leaf client "wsc test client" "DNS:client.test" client-ca 2 clientAuth
 leaf stranger "wsc stranger" "DNS:stranger.test" other-ca 2 clientAuth

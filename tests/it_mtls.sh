@@ -25,6 +25,13 @@ start_mtls MTLS12 --cert "$C/server.pem" --key "$C/server.key" --client-ca "$C/c
 start_mtls GOOD --cert "$C/server.pem" --key "$C/server.key"
 start_mtls T12 --cert "$C/server.pem" --key "$C/server.key" --tls-max 1.2
 start_mtls EXPIRED --cert "$C/expired.pem" --key "$C/expired.key"
+start_mtls OLDCA --cert "$C/old-leaf.pem" --key "$C/old-leaf.key"
+# A client certificate asked for but optional (nginx's "ssl_verify_client optional"): one server
+# that reads the upgrade request and closes, one that closes so without asking.
+start_mtls OPTCLOSE --cert "$C/server.pem" --key "$C/server.key" \
+	--optional-client-ca "$C/client-ca.pem" --close-after-request
+start_mtls PLAINCLOSE --cert "$C/server.pem" --key "$C/server.key" --close-after-request
+start_mtls OPTWS --cert "$C/server.pem" --key "$C/server.key" --optional-client-ca "$C/client-ca.pem"
 
 # The notAfter date of a certificate as -v and the errors show it: 2027-01-01.
 enddate() { date -u -d "$(openssl x509 -enddate -noout -in "$1" | cut -d= -f2)" +%Y-%m-%d; }
@@ -166,6 +173,49 @@ expect_rc 2
 expect_err_contains "cannot load the client certificate from '$TMP/none.pem'"
 t_end
 
+t_begin "mtls: optional client certificate, the server closes after the request -> the ordinary close"
+wsc_run --cacert "$C/ca.pem" --count 1 "wss://localhost:$PLAINCLOSE/echo" </dev/null
+plain_rc=$RC plain_err=$(cat "$ERR")
+wsc_run --cacert "$C/ca.pem" --count 1 "wss://localhost:$OPTCLOSE/echo" </dev/null
+expect_err_lacks "requires a client certificate"
+expect_err_lacks "client certificate"
+expect_that '[ "$RC" = "$plain_rc" ] && [ "$(cat "$ERR")" = "$plain_err" ]' \
+	"exit $RC, not $plain_rc as without a CertificateRequest: $(_show "$(cat "$ERR")")"
+wsc_run --tls-max 1.2 --cacert "$C/ca.pem" --count 1 "wss://localhost:$OPTCLOSE/echo" </dev/null
+expect_err_lacks "client certificate"
+expect_that '[ "$RC" = "$plain_rc" ]' "TLS 1.2: exit $RC, not $plain_rc"
+t_end
+
+t_begin "mtls: optional client certificate: none -> echo, whoami says none"
+wsc_run --cacert "$C/ca.pem" --count 1 "wss://localhost:$OPTWS/whoami" < <(printf 'o\n')
+expect_rc 0
+expect_out 'none\n'
+t_end
+
+t_begin "mtls: TLS files are read once: --reconnect goes on after the --cacert file is removed"
+cp "$C/ca.pem" "$TMP/ca-copy.pem"
+(
+	sleep 0.5
+	rm -f "$TMP/ca-copy.pem"
+) &
+wsc_run -t 10 --timeout 3.5 --reconnect --reconnect-delay 1 --cacert "$TMP/ca-copy.pem" \
+	"wss://localhost:$GOOD/bye" </dev/null
+wait $!
+expect_rc 28
+expect_err_lacks "cannot load CA certificates"
+expect_that '[ "$(grep -c "reconnecting" "$ERR")" -ge 2 ]' "reconnected less than twice: $(_show "$(cat "$ERR")")"
+t_end
+
+t_begin "mtls: a bad --cert with a ws:// URL -> 2 before any connection (a redirect may reach wss://)"
+wsc_run -v --cert "$TMP/none.pem" "ws://127.0.0.1:$GOOD/echo" </dev/null
+expect_rc 2
+expect_err_contains "wsc: bad TLS configuration: cannot load the client certificate from '$TMP/none.pem'"
+expect_err_lacks "127.0.0.1:$GOOD"
+wsc_run --ciphers NO-SUCH-CIPHER "ws://127.0.0.1:$GOOD/echo" </dev/null
+expect_rc 2
+expect_err_contains "--ciphers 'NO-SUCH-CIPHER'"
+t_end
+
 # --- nginx with ssl_verify_client in front of the Python server ------------------------------
 
 if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
@@ -256,6 +306,28 @@ expect_out 'w\n'
 expect_err_contains "warning: cannot open SSLKEYLOGFILE '$TMP/no/such/dir/keys.log'"
 t_end
 
+t_begin "tls: SSLKEYLOGFILE a FIFO (nobody reading, or a reader): a warning, the connection works"
+mkfifo "$TMP/keys.fifo"
+SSLKEYLOGFILE=$TMP/keys.fifo wsc_run -t 8 --cacert "$C/ca.pem" --count 1 \
+	"wss://localhost:$GOOD/echo" < <(printf 'f\n')
+expect_rc 0
+expect_out 'f\n'
+expect_err_contains "warning: cannot open SSLKEYLOGFILE '$TMP/keys.fifo': not a regular file"
+exec {fifo_fd}<>"$TMP/keys.fifo"
+SSLKEYLOGFILE=$TMP/keys.fifo wsc_run -t 8 --cacert "$C/ca.pem" --count 1 \
+	"wss://localhost:$GOOD/echo" < <(printf 'g\n')
+exec {fifo_fd}<&-
+expect_rc 0
+expect_out 'g\n'
+expect_err_contains "warning: cannot open SSLKEYLOGFILE '$TMP/keys.fifo': not a regular file"
+t_end
+
+t_begin "tls: SSLKEYLOGFILE is not touched for a ws:// URL"
+rm -f "$TMP/ws-keys.log"
+SSLKEYLOGFILE=$TMP/ws-keys.log wsc_run --count 1 "ws://127.0.0.1:1/" </dev/null
+expect_that '[ ! -e "$TMP/ws-keys.log" ]' "created for ws://"
+t_end
+
 # --- versions and ciphers ---------------------------------------------------------------------
 
 t_begin "tls: default is TLS 1.3; --tls-max 1.2 -> -v shows TLSv1.2"
@@ -279,6 +351,15 @@ t_begin "tls: --tlsv1.2 against a TLS-1.2-only server works"
 wsc_run --tlsv1.2 --cacert "$C/ca.pem" --count 1 "wss://localhost:$T12/echo" < <(printf 'ok\n')
 expect_rc 0
 expect_out 'ok\n'
+t_end
+
+t_begin "tls: --tlsv1.2 and --tlsv1.3: the last one wins, as in curl"
+wsc_run --tlsv1.3 --tlsv1.2 --cacert "$C/ca.pem" --count 1 "wss://localhost:$T12/echo" \
+	< <(printf 'l\n')
+expect_rc 0
+expect_out 'l\n'
+wsc_run --tlsv1.2 --tlsv1.3 --cacert "$C/ca.pem" --count 1 "wss://localhost:$S12/echo" </dev/null
+expect_rc 35
 t_end
 
 t_begin "tls: bad version values -> 2"
@@ -408,8 +489,15 @@ expect_err_contains "certificate has expired (CN=localhost, notAfter $(enddate "
 expect_out ''
 t_end
 
-t_begin "tls: expired server certificate with -k -> connects"
-wsc_run -k --count 1 "wss://localhost:$EXPIRED/echo" < <(printf 'k\n')
+t_begin "tls: expired server certificate with -k -> connects, -v says EXPIRED"
+wsc_run -k -v --count 1 "wss://localhost:$EXPIRED/echo" < <(printf 'k\n')
 expect_rc 0
 expect_out 'k\n'
+expect_err_contains "certificate 0: subject CN=localhost, issuer CN=wsc test CA, EXPIRED on $(enddate "$C/expired.pem") "
+t_end
+
+t_begin "tls: an expired local CA the server did not send -> 60 naming it, with its notAfter"
+wsc_run --cacert "$C/old-ca.pem" --count 1 "wss://localhost:$OLDCA/echo" </dev/null
+expect_rc 60
+expect_err_contains "certificate has expired (CN=wsc expired CA, notAfter $(enddate "$C/old-ca.pem") "
 t_end
