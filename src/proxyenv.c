@@ -2,6 +2,7 @@
  * proxyenv - which proxy a URL goes through, as curl chooses it; see proxyenv.h.
  */
 #include "proxyenv.h"
+#include "url.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -40,38 +41,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
         vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     return -1;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decode s[0..n) into out (size outlen). -1: bad escape, escaped NUL, or too long. */
-static int pct_decode(const char *s, size_t n, char *out, size_t outlen)
-{
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '%') {
-            int h = i + 2 < n ? hexval(s[i + 1]) : -1, l = i + 2 < n ? hexval(s[i + 2]) : -1;
-            if (h < 0 || l < 0 || (h == 0 && l == 0))
-                return -1;
-            c = (char)(h << 4 | l);
-            i += 2;
-        }
-        if (j + 1 >= outlen)
-            return -1;
-        out[j++] = c;
-    }
-    out[j] = '\0';
-    return 0;
 }
 
 static bool has_bad_byte(const char *s, size_t n)
@@ -129,9 +98,9 @@ static int parse_url(const char *url, struct proxy_spec *out, char *err, size_t 
     if (at) {
         const char *colon = memchr(p, ':', (size_t)(at - p));
         size_t ulen = colon ? (size_t)(colon - p) : (size_t)(at - p);
-        if (pct_decode(p, ulen, out->user, sizeof out->user) < 0 ||
-            (colon &&
-             pct_decode(colon + 1, (size_t)(at - colon - 1), out->pass, sizeof out->pass) < 0)) {
+        if (url_pct_decode_buf(p, ulen, out->user, sizeof out->user) < 0 ||
+            (colon && url_pct_decode_buf(colon + 1, (size_t)(at - colon - 1), out->pass,
+                                         sizeof out->pass) < 0)) {
             explicit_bzero(out, sizeof *out);
             return fail(err, errlen,
                         "bad percent-encoding in the proxy's user name or password, or too long");

@@ -63,28 +63,42 @@ static char *url_strndup(const char *s, size_t n)
 
 /* Percent-decode s[0..n) into a new string. Returns URL_OK, URL_ERR_SYNTAX (bad escape or
  * an escaped NUL, which cannot live in a C string) or URL_ERR_NOMEM. */
+long url_pct_decode_buf(const char *s, size_t n, char *out, size_t outlen)
+{
+    size_t j = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '%') {
+            int hi = i + 2 < n ? hex_value(s[i + 1]) : -1;
+            int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                goto bad;
+            c = (char)(hi << 4 | lo);
+            i += 2;
+        }
+        if (j + 1 >= outlen)
+            goto bad;
+        out[j++] = c;
+    }
+    out[j] = '\0';
+    return (long)j;
+bad:
+    explicit_bzero(out, j);
+    if (outlen > 0)
+        out[0] = '\0';
+    return -1;
+}
+
 static int url_pct_decode(const char *s, size_t n, char **out)
 {
     char *p = malloc(n + 1);
     if (p == NULL)
         return URL_ERR_NOMEM;
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != '%') {
-            p[j++] = s[i];
-            continue;
-        }
-        int hi = i + 2 < n ? hex_value(s[i + 1]) : -1;
-        int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-            explicit_bzero(p, j);
-            free(p);
-            return URL_ERR_SYNTAX;
-        }
-        p[j++] = (char)(hi << 4 | lo);
-        i += 2;
+    if (url_pct_decode_buf(s, n, p, n + 1) < 0) {
+        free(p);
+        return URL_ERR_SYNTAX;
     }
-    p[j] = '\0';
     *out = p;
     return URL_OK;
 }

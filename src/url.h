@@ -96,4 +96,9 @@ char *url_display(const struct url *u);
  */
 size_t url_redact_query(const char *s, char *buf, size_t n);
 
+/* Percent-decode s[0..n) into out (outlen bytes, always NUL-terminated when outlen > 0).
+ * Returns the decoded length, or -1 for a bad escape, an escaped NUL (which cannot live in a C
+ * string) or no room. On -1, what was written is wiped (it may be a password). */
+long url_pct_decode_buf(const char *s, size_t n, char *out, size_t outlen);
+
 #endif
