@@ -330,14 +330,15 @@ int proxy_select(const struct proxy_inputs *in, bool tls, const char *host, uint
         const char *colon = strchr(in->proxy_user, ':');
         size_t ulen = colon ? (size_t)(colon - in->proxy_user) : strlen(in->proxy_user);
         const char *pass = colon ? colon + 1 : "";
-        if (ulen >= sizeof out->user || strlen(pass) >= sizeof out->pass) {
+        /* Percent-decoded, as curl decodes CURLOPT_PROXYUSERPWD ("p%40ss" is "p@ss"). */
+        if (url_pct_decode_buf(in->proxy_user, ulen, out->user, sizeof out->user) < 0 ||
+            url_pct_decode_buf(pass, strlen(pass), out->pass, sizeof out->pass) < 0) {
             explicit_bzero(out, sizeof *out);
-            snprintf(why, whylen, "--proxy-user: the user name or password is too long");
+            snprintf(why, whylen,
+                     "--proxy-user: bad percent-encoding in the user name or password, or too "
+                     "long");
             return -1;
         }
-        memcpy(out->user, in->proxy_user, ulen);
-        out->user[ulen] = '\0';
-        snprintf(out->pass, sizeof out->pass, "%s", pass);
         out->has_auth = true;
     }
     out->cacert = in->cacert;

@@ -288,10 +288,14 @@ START_TEST(select_proxy_user_when_url_has_no_credentials)
     ck_assert_int_eq(proxy_select(&in, false, "h", 1, &s, why, sizeof why), 0);
     ck_assert_str_eq(s.user, "justuser");
     ck_assert_str_eq(s.pass, "");
-    in.proxy_user = "%41:%42"; /* not decoded */
+    in.proxy_user = "%41:p%40ss"; /* percent-decoded, as curl decodes CURLOPT_PROXYUSERPWD */
     ck_assert_int_eq(proxy_select(&in, false, "h", 1, &s, why, sizeof why), 0);
-    ck_assert_str_eq(s.user, "%41");
-    ck_assert_str_eq(s.pass, "%42");
+    ck_assert_str_eq(s.user, "A");
+    ck_assert_str_eq(s.pass, "p@ss");
+    in.proxy_user = "al:pw%zz"; /* a bad escape is an error that shows no secret */
+    ck_assert_int_eq(proxy_select(&in, false, "h", 1, &s, why, sizeof why), -1);
+    ck_assert_ptr_null(strstr(why, "pw"));
+    ck_assert(!s.has_auth);
 }
 END_TEST
 
