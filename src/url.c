@@ -114,6 +114,8 @@ static const char *url_check_regname(const char *s, size_t n)
 {
     if (n == 0)
         return "the host is empty";
+    if (n > URL_HOST_MAX) /* RFC 1035 §2.3.4: a name's text is at most 253 bytes */
+        return "the host name is longer than 253 bytes";
     bool numeric = true;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];

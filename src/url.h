@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define URL_HOST_MAX 253 /* longest host name (RFC 1035 §2.3.4) */
+
 struct url {
     bool tls;        /* wss */
     char *host;      /* without brackets; heap */

@@ -183,6 +183,26 @@ START_TEST(parse_null_why_is_allowed)
 }
 END_TEST
 
+/* RFC 1035 §2.3.4: 253 bytes is the longest host name; one more is URL_ERR_HOST, never cut. */
+START_TEST(parse_host_length_limit)
+{
+    char url[300], *host = url + 5;
+    struct url u;
+    const char *why = NULL;
+
+    memcpy(url, "ws://", 5);
+    memset(host, 'a', URL_HOST_MAX);
+    snprintf(host + URL_HOST_MAX, sizeof url - 5 - URL_HOST_MAX, "/p");
+    ck_assert_int_eq(url_parse(url, &u, &why), URL_OK);
+    ck_assert_uint_eq(strlen(u.host), URL_HOST_MAX);
+    url_free(&u);
+    memset(host, 'a', URL_HOST_MAX + 1);
+    snprintf(host + URL_HOST_MAX + 1, sizeof url - 6 - URL_HOST_MAX, "/p");
+    ck_assert_int_eq(url_parse(url, &u, &why), URL_ERR_HOST);
+    ck_assert_str_eq(why, "the host name is longer than 253 bytes");
+}
+END_TEST
+
 START_TEST(free_null_and_twice_is_noop)
 {
     struct url u;
@@ -562,6 +582,7 @@ static Suite *url_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("url_free");
+    tcase_add_test(tc, parse_host_length_limit);
     tcase_add_test(tc, free_null_and_twice_is_noop);
     suite_add_tcase(s, tc);
 
