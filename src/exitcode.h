@@ -25,6 +25,9 @@ enum wsc_exit {
     EXIT_SERVER_CLOSE = 41, /* the server closed with an error code */
     EXIT_ABNORMAL = 42,     /* closed without a close frame (1006) */
     EXIT_COUNT = 43,        /* the server closed before --count was met */
+    EXIT_NO_MATCH = 44,     /* messages arrived, but none (or fewer than --count) matched the
+                               match options before the deadline or the close: a wrong reply,
+                               where 28 is no reply at all */
     EXIT_REDIRECT = 47,     /* -L: too many redirects, a bad Location, a refused downgrade */
     EXIT_BROKEN = 56,       /* connection reset / I/O error */
     EXIT_CERT = 60,
