@@ -79,7 +79,7 @@ struct options {
     const char *proxy_cacert;
     bool proxy_insecure;
     struct proxy_inputs proxy_in;
-    int verbosity;     /* -1 quiet, 0 normal, 1 verbose (-v), 2 (-vv) */
+    int verbosity; /* -1 quiet, 0 normal, 1 verbose (-v), 2 (-vv) */
     bool log_comms;
     /* Interactive use */
     enum color_mode color;

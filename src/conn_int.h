@@ -65,7 +65,7 @@ struct conn {
     int64_t hop_start_us;     /* monotonic microseconds when this hop started */
     bool lookup_seen;         /* the name lookup was under way at some point */
     bool lookup_logged;
-    int layers_logged; /* transport layers whose connect time -v has shown */
+    int layers_logged;       /* transport layers whose connect time -v has shown */
     struct proxy_spec proxy; /* proxy_select()'s choice at the last conn_start() (secret) */
 };
 

@@ -1,7 +1,8 @@
 /*
  * tls_ctx - the configuration half of the TLS layer: the SSL_CTX that tls_new() (or, once for the
  * run, tls_config_new()) builds from a struct tls_settings (CAs, versions, ciphers, client
- * certificate and key, pins, key log), the key log file, and the pin check after the handshake. See tls.h for the contract, tls_int.h for the shared state.
+ * certificate and key, pins, key log), the key log file, and the pin check after the handshake. See
+ * tls.h for the contract, tls_int.h for the shared state.
  *
  * - An encrypted key never prompts: OpenSSL's default pass phrase callback would read the
  *   terminal and hang a script. Ours hands over --pass or fails, and the error says so.
