@@ -66,8 +66,8 @@ struct conn {
     bool lookup_seen;         /* the name lookup was under way at some point */
     bool lookup_logged;
     int layers_logged; /* transport layers whose connect time -v has shown */
-    struct conn_timings tm; /* --write-out: the last attempt's steps (conn_hop.c) */
-    int layers_timed;       /* transport layers whose connect time tm has */
+    struct conn_timings tm;  /* --write-out: the last attempt's steps (conn_hop.c) */
+    int layers_timed;        /* transport layers whose connect time tm has */
     struct proxy_spec proxy; /* proxy_select()'s choice at the last conn_start() (secret) */
 };
 
