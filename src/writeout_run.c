@@ -76,11 +76,12 @@ void writeout_run_free(struct app *a)
     a->wo.fmt = NULL;
 }
 
-/* A keep-alive pong arrived: its round trip is %{ping_rtt}. */
+/* A pong arrived while a keep-alive ping is outstanding: its round trip is %{ping_rtt}. The
+ * ping's time is in whole ms (policy.h), so the round trip is up to 1 ms long, never 0. */
 void writeout_run_pong(struct app *a)
 {
     if (a->up.ka.ping_out)
-        a->wo.ka_rtt_ms = (double)(conn_now() - a->up.ka.ping_sent);
+        a->wo.ka_rtt_ms = (double)(conn_now_us() - a->up.ka.ping_sent * 1000) / 1000;
 }
 
 /*
