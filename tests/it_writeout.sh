@@ -142,3 +142,24 @@ wsc_run --timeout 0.5 -w -1 --write-out '%{exitcode}|%{errormsg}|%{http_code}\n'
 expect_rc 28
 expect_out '28|timed out after 0.5 s (--timeout)|101\n'
 t_end
+
+# The REPL (in a terminal: tests/repl_lib.sh's tmux) writes it once, when it exits.
+if command -v tmux >/dev/null; then
+	. "$(dirname "$0")/repl_lib.sh"
+	t_begin "writeout: the REPL writes it once at exit, with the session's counts"
+	if up wo -- --no-history --write-out 'WO %{http_code} %{exitcode} %{messages_sent}\n'; then
+		type_text wo "hello"
+		key wo Enter
+		wait_rec_line wo "hello" || _fail " the server did not receive 'hello'"
+		type_text wo "/quit"
+		key wo Enter
+		wait_exit wo 5 || _fail " wsc did not exit after /quit"
+		sleep 0.1
+		expect_that '[ "$(pane wo | grep -c "^WO ")" = 1 ] && pane wo | grep -qx "WO 101 0 1"' \
+			"screen: $(screen_tail wo)"
+	fi
+	done_with wo
+	t_end
+else
+	echo "ok - writeout: the REPL # SKIP tmux is not installed"
+fi
