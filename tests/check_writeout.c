@@ -178,7 +178,6 @@ END_TEST
 
 START_TEST(render_nul_bytes_copied)
 {
-    char *out, *err;
     struct warns w = {0};
     const char f[] = "a\0b";
     struct writeout *wo = writeout_parse(f, 3, on_warn, &w);
@@ -191,8 +190,6 @@ START_TEST(render_nul_bytes_copied)
     buf_free(&o);
     buf_free(&e);
     writeout_free(wo);
-    (void)out;
-    (void)err;
 }
 END_TEST
 
