@@ -58,6 +58,7 @@ _wsc_options()
 -w  --wait                arg
 -   --binary-format       words:hex base64 raw
 -   --json                -
+-   --write-out           arg
 -m  --match               arg
 -n  --count               arg
 -P  --show-ping-pong      -

@@ -70,6 +70,12 @@ struct stayup {
     bool rx_paused;         /* reading was paused by stdout backpressure at the last look */
 };
 
+/* --write-out (writeout_run.c). */
+struct writeout_state {
+    struct writeout *fmt; /* the parsed format; NULL without --write-out */
+    double ka_rtt_ms;     /* the last keep-alive ping's round trip, 0 = none */
+};
+
 struct app {
     const struct options *o;
     enum app_mode mode;
@@ -81,6 +87,7 @@ struct app {
     struct pipe_mode pipe;
     struct actions act;
     struct stayup up;
+    struct writeout_state wo;
 };
 
 /* loop.c */
@@ -134,4 +141,10 @@ int64_t stayup_deadline(const struct app *a);
  * when a reconnect is scheduled. */
 bool stayup_ended(struct app *a, int result, const char *err);
 
+/* writeout_run.c: --write-out. init parses the format (0, or an exit code after a message);
+ * emit renders it once as the run ends; pong records a keep-alive ping's round trip. */
+int writeout_run_init(struct app *a);
+void writeout_run_emit(struct app *a, int rc, const char *why);
+void writeout_run_pong(struct app *a);
+void writeout_run_free(struct app *a);
 #endif

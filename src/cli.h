@@ -68,6 +68,7 @@ struct options {
     double wait;               /* -w: seconds after EOF; < 0 = until the server closes */
     enum binary_format binary_format;
     bool json;
+    const char *write_out; /* --write-out FORMAT or @FILE (writeout.h), NULL = none */
     const char *match; /* NULL = every message */
     long count;        /* 0 = unlimited */
     double timeout;    /* overall deadline in seconds, 0 = none */

@@ -179,6 +179,8 @@ const struct cli_opt cli_options[] = {
      .help = "hex or base64 one per line, or raw (default: no separator)"},
     {.name = "json", OPT_FLAG(json),
      .help = "write one JSON object per message and event"},
+    {.name = "write-out", .arg = "FORMAT", OPT_STRING(write_out),
+     .help = "after the run, write FORMAT with %{variables} expanded (@FILE: from FILE)"},
     {.name = "show-ping-pong", .shortname = 'P', OPT_FLAG(show_ping_pong),
      .help = "show pings and pongs received"},
     {.name = "timestamps", OPT_FLAG(timestamps),

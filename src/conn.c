@@ -72,6 +72,8 @@ void conn_finish(struct conn *c, enum conn_outcome outcome, const char *fmt, ...
 static void on_message(void *ud, int opcode, uint8_t rsv, const uint8_t *data, size_t len)
 {
     struct conn *c = ud;
+    if (c->tm.first_message_us < 0)
+        conn_hop_mark(c, &c->tm.first_message_us);
     if (c->h.on_message)
         c->h.on_message(c->ud, opcode, data, len);
 }

@@ -221,6 +221,22 @@ bool conn_closed_by_us(const struct conn *c);
 int conn_close_code_sent(const struct conn *c);
 int conn_close_code_received(const struct conn *c);
 const char *conn_close_reason_received(const struct conn *c);
+/*
+ * The timing of the last attempt (--write-out), filled by conn_hop.c as the steps complete
+ * (whether or not -v logs them). Each time is microseconds since the attempt started
+ * (conn_start(); with -L the steps are the last hop's, counted from the first hop's start), or -1
+ * for a step not reached. appconnect is the TLS handshake to the server (-1 without TLS);
+ * first_message is the first whole message delivered by this connection.
+ */
+struct conn_timings {
+    int64_t start_us; /* monotonic microseconds (conn_now_us()) of the start, 0 = never started */
+    int64_t namelookup_us, connect_us, appconnect_us, upgrade_us, first_message_us;
+    int redirects; /* -L: redirects followed before the last hop */
+};
+/* Valid from conn_start() until the next one (conn_reset() keeps it). */
+void conn_get_timings(const struct conn *c, struct conn_timings *out);
+/* Microseconds of CLOCK_MONOTONIC. */
+int64_t conn_now_us(void);
 /* A refused upgrade: its HTTP status (0 if none) and Retry-After in seconds (-1 if none).
  * CONN_ERR_PROXY_AUTH: 407 (Proxy Authentication Required), for SOCKS5 too. */
 int conn_http_status(const struct conn *c);

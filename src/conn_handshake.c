@@ -196,6 +196,7 @@ static void handshake_reply(struct conn *c)
         c->subprotocol[l] = '\0';
     }
     conn_hop_elapsed(c, "upgraded (HTTP 101)");
+    conn_hop_mark(c, &c->tm.upgrade_us);
     conn_open_session(c, (size_t)n);
 }
 

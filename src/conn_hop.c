@@ -340,13 +340,38 @@ const char *conn_hop_timeout_step(const struct conn *c)
     return what;
 }
 
-/* --- -v timing ----------------------------------------------------------------------------- */
+/* --- -v timing and --write-out's timings ------------------------------------------------- */
+
+int64_t conn_now_us(void)
+{
+    return now_us();
+}
+
+void conn_get_timings(const struct conn *c, struct conn_timings *out)
+{
+    *out = c->tm;
+}
 
 void conn_hop_started(struct conn *c)
 {
     c->hop_start_us = now_us();
     c->lookup_seen = c->lookup_logged = false;
     c->layers_logged = 0;
+    c->layers_timed = 0;
+    int64_t start = c->redirects > 0 && c->tm.start_us > 0 ? c->tm.start_us : c->hop_start_us;
+    c->tm = (struct conn_timings){.start_us = start,
+                                  .namelookup_us = -1,
+                                  .connect_us = -1,
+                                  .appconnect_us = -1,
+                                  .upgrade_us = -1,
+                                  .first_message_us = -1,
+                                  .redirects = c->redirects};
+}
+
+void conn_hop_mark(struct conn *c, int64_t *step)
+{
+    if (*step < 0)
+        *step = now_us() - c->tm.start_us;
 }
 
 void conn_hop_elapsed(const struct conn *c, const char *what)
@@ -357,15 +382,37 @@ void conn_hop_elapsed(const struct conn *c, const char *what)
 void conn_hop_transport_line(struct conn *c, const char *line)
 {
     /* sock.c says "resolved NAME to ADDRESSES" as the lookup ends, before it connects. */
+    if (strncmp(line, "resolved ", 9) == 0)
+        conn_hop_mark(c, &c->tm.namelookup_us);
     if (c->lookup_seen && !c->lookup_logged && strncmp(line, "resolved ", 9) == 0) {
         c->lookup_logged = true;
         conn_hop_elapsed(c, "name lookup done");
     }
 }
 
+/* --write-out: the lookup is done once the transport no longer resolves (at once for an
+ * address literal), each layer once connected; the first TCP layer is "connect" and the TLS
+ * layer to the server (the last one) is "appconnect". */
+static void conn_hop_time_steps(struct conn *c)
+{
+    if (!transport_resolving(c->t))
+        conn_hop_mark(c, &c->tm.namelookup_us);
+    int up = transport_layers_connected(c->t);
+    for (; c->layers_timed < up; c->layers_timed++) {
+        const char *name = transport_layer_name(c->t, c->layers_timed);
+        if (strcmp(name, "tcp") == 0)
+            conn_hop_mark(c, &c->tm.connect_us);
+        else if (strcmp(name, "tls") == 0 && c->cfg.tls)
+            c->tm.appconnect_us = now_us() - c->tm.start_us; /* the last TLS layer */
+    }
+}
+
 void conn_hop_steps(struct conn *c)
 {
-    if (c->t == NULL || !log_enabled(LOG_VERBOSE))
+    if (c->t == NULL)
+        return;
+    conn_hop_time_steps(c);
+    if (!log_enabled(LOG_VERBOSE))
         return;
     if (transport_resolving(c->t)) {
         c->lookup_seen = true;

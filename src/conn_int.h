@@ -66,6 +66,8 @@ struct conn {
     bool lookup_seen;         /* the name lookup was under way at some point */
     bool lookup_logged;
     int layers_logged;       /* transport layers whose connect time -v has shown */
+    struct conn_timings tm;  /* --write-out: the last attempt's steps (conn_hop.c) */
+    int layers_timed;        /* transport layers whose connect time tm has */
     struct proxy_spec proxy; /* proxy_select()'s choice at the last conn_start() (secret) */
 };
 
@@ -136,5 +138,7 @@ void conn_hop_steps(struct conn *c);
 /* A -v line from the transport (logged already): the lookup's time follows "resolved ...". */
 void conn_hop_transport_line(struct conn *c, const char *line);
 void conn_hop_elapsed(const struct conn *c, const char *what);
+/* --write-out: set a step of c->tm to now, unless it is already set. */
+void conn_hop_mark(struct conn *c, int64_t *step);
 
 #endif

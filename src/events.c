@@ -164,6 +164,7 @@ void events_on_ping(void *ud, const uint8_t *data, size_t len)
 void events_on_pong(void *ud, const uint8_t *data, size_t len)
 {
     struct app *a = ud;
+    writeout_run_pong(a);
     if (actions_pong(a, data, len))
         return;
     if (a->o->show_ping_pong)

@@ -260,6 +260,7 @@ static int finish(struct app *a)
         else if (*why && !o->reconnect)
             log_msg(LOG_NOTE, "%s", why);
     }
+    writeout_run_emit(a, rc, why);
     return rc;
 }
 
@@ -358,6 +359,11 @@ int loop_run(const struct options *o)
     a.overall_deadline = o->timeout > 0 ? conn_now() + (int64_t)(o->timeout * 1000) : -1;
     pipe_init(&a);
     stayup_init(&a);
+    int wrc = writeout_run_init(&a);
+    if (wrc != 0) {
+        pipe_free(&a);
+        return wrc;
+    }
     a.mode =
         a.pipe.stdin_open && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) ? MODE_REPL : MODE_PIPE;
     a.act.color = a.mode == MODE_REPL && use_color(o);
@@ -405,6 +411,7 @@ int loop_run(const struct options *o)
         log_set_writer(NULL);
     }
     int rc = finish(&a);
+    writeout_run_free(&a);
     conn_free(a.c);
     pipe_free(&a);
     output_free();
