@@ -12,6 +12,7 @@
 #include "conn.h"
 #include "conn_options.h"
 #include "exitcode.h"
+#include "output.h"
 #include "log.h"
 #include "loop.h"
 
@@ -92,7 +93,8 @@ int main(int argc, char **argv)
         return rc;
     }
     if ((rc = proxy_setup(&o, err, sizeof err)) != 0 ||
-        (rc = conn_options_tls_check(&o, err, sizeof err)) != 0) {
+        (rc = conn_options_tls_check(&o, err, sizeof err)) != 0 ||
+        (rc = output_match_setup(&o, err, sizeof err) < 0 ? EXIT_USAGE : 0) != 0) {
         fprintf(stderr, "wsc: %s\n", err);
         cli_free(&o);
         return rc;
