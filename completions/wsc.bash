@@ -59,6 +59,11 @@ _wsc_options()
 -   --binary-format       words:hex base64 raw
 -   --json                -
 -m  --match               arg
+-E  --match-regex         arg
+-i  --ignore-case         -
+-   --jq                  arg
+-   --jq-output           -
+-   --expect-first        -
 -n  --count               arg
 -P  --show-ping-pong      -
 -   --timestamps          -

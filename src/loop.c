@@ -242,8 +242,8 @@ static bool no_match(const struct app *a, int rc)
     struct match_counts n = match_counts(m);
     if (m == NULL || n.received == 0)
         return false;
-    bool deadline = rc == EXIT_TIMEOUT && a->overall_deadline >= 0 &&
-                    conn_now() >= a->overall_deadline;
+    bool deadline =
+        rc == EXIT_TIMEOUT && a->overall_deadline >= 0 && conn_now() >= a->overall_deadline;
     if (rc != EXIT_OK && rc != EXIT_COUNT && !deadline)
         return false;
     return a->o->count > 0 ? !a->pipe.count_done : n.matched == 0;
@@ -274,8 +274,8 @@ static int finish(struct app *a)
         struct match *m = output_match();
         struct match_counts n = match_counts(m);
         rc = EXIT_NO_MATCH;
-        snprintf(a->end.why, sizeof a->end.why, "received %lu message%s, %lu matched %s", n.received,
-                 n.received == 1 ? "" : "s", n.matched, match_names(m));
+        snprintf(a->end.why, sizeof a->end.why, "received %lu message%s, %lu matched %s",
+                 n.received, n.received == 1 ? "" : "s", n.matched, match_names(m));
         if (n.not_json)
             snprintf(a->end.why + strlen(a->end.why), sizeof a->end.why - strlen(a->end.why),
                      " (%lu not JSON)", n.not_json);

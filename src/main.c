@@ -12,9 +12,9 @@
 #include "conn.h"
 #include "conn_options.h"
 #include "exitcode.h"
-#include "output.h"
 #include "log.h"
 #include "loop.h"
+#include "output.h"
 
 /* The first of two environment variables that is set and not empty, and its name: an empty
  * one counts as unset, as in curl, so "https_proxy=" does not hide HTTPS_PROXY. */

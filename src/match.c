@@ -88,8 +88,8 @@ int match_new(const struct match_spec *spec, struct match **out, char *err, size
         if (rc != 0) {
             char why[160];
             regerror(rc, &m->re, why, sizeof why);
-            snprintf(err, errlen, "-E/--match-regex: bad regular expression '%s': %s",
-                     spec->regex, why);
+            snprintf(err, errlen, "-E/--match-regex: bad regular expression '%s': %s", spec->regex,
+                     why);
             free(m);
             return -1;
         }
