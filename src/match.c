@@ -26,6 +26,7 @@ struct match {
     bool icase;
     bool has_regex;
     regex_t re;
+    struct buf scratch; /* the message, NUL-terminated, for regexec() */
     struct jqfilter *jq;
     bool jq_output;
     struct match_counts n;
@@ -77,6 +78,7 @@ int match_new(const struct match_spec *spec, struct match **out, char *err, size
         return -1;
     }
     m->icase = spec->icase;
+    buf_init(&m->scratch);
     if (substr) {
         m->substr = spec->substr;
         m->substr_len = strlen(spec->substr);
@@ -123,6 +125,7 @@ void match_free(struct match *m)
         return;
     if (m->has_regex)
         regfree(&m->re);
+    buf_free(&m->scratch);
 #ifdef MATCH_HAVE_JQ
     jqfilter_free(m->jq);
 #endif
@@ -142,9 +145,12 @@ static int chain(struct match *m, const uint8_t *data, size_t len, struct buf *j
         /* REG_STARTEND: the match runs over [rm_so, rm_eo), NUL bytes included, and the
          * message need not be NUL-terminated. */
         regmatch_t pm = {.rm_so = 0, .rm_eo = (regoff_t)len};
-        static const char empty[1] = "";
-        const char *s = len ? (const char *)data : empty;
-        if (regexec(&m->re, s, 1, &pm, REG_STARTEND) != 0)
+        /* ... and yet a NUL-terminated copy: sanitizer interceptors (and some libcs) run
+         * strlen() on the string whatever the flags, which would read past a message. */
+        buf_clear(&m->scratch);
+        if (buf_append(&m->scratch, data, len) < 0 || buf_append(&m->scratch, "", 1) < 0)
+            return MATCH_DROP;
+        if (regexec(&m->re, (const char *)buf_head(&m->scratch), 1, &pm, REG_STARTEND) != 0)
             return MATCH_DROP;
     }
 #ifdef MATCH_HAVE_JQ
