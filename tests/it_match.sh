@@ -103,3 +103,34 @@ wsc_run --jq-output "$U/silent"
 expect_rc 2
 t_end
 
+
+# --jq: the jq helper's jqfilter.c (libjq); skipped while this wsc is built without it.
+if "$WSC" --jq . ws://127.0.0.1:1/ 2>&1 | grep -q 'without jq support'; then
+	echo "ok - match: --jq # SKIP built without jq support"
+else
+	J="$U/send?msg=%7B%22n%22%3A1%7D&msg=not%20json&msg=%7B%22n%22%3A2%2C%22p%22%3A5%7D"
+
+	t_begin "match: --jq keeps JSON messages where the filter is not false/null; not JSON is counted"
+	wsc_run --jq '.n % 2 == 0' "$U/send?msg=%7B%22n%22%3A1%7D&msg=not%20json&msg=%7B%22n%22%3A2%7D"
+	expect_rc 0
+	expect_out '{"n":2}\n'
+	wsc_run --jq '.n > 5' "$J"
+	expect_rc 44
+	expect_err_contains 'received 3 messages, 0 matched --jq (1 not JSON)'
+	t_end
+
+	t_begin "match: --jq-output writes the results one per line"
+	wsc_run --jq '.p // empty' --jq-output "$J"
+	expect_rc 0
+	expect_out '5\n'
+	t_end
+
+	t_begin "match: --jq with -m: both must pass; a bad filter is 2 naming jq's error"
+	wsc_run -m '"p"' --jq '.n > 1' "$J"
+	expect_rc 0
+	expect_out '{"n":2,"p":5}\n'
+	wsc_run --jq 'select(' "$U/silent"
+	expect_rc 2
+	expect_err_contains '--jq: syntax error'
+	t_end
+fi
