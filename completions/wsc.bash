@@ -60,6 +60,11 @@ _wsc_options()
 -   --json                -
 -   --write-out           arg
 -m  --match               arg
+-E  --match-regex         arg
+-i  --ignore-case         -
+-   --jq                  arg
+-   --jq-output           -
+-   --expect-first        -
 -n  --count               arg
 -P  --show-ping-pong      -
 -   --timestamps          -

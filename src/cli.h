@@ -70,6 +70,12 @@ struct options {
     bool json;
     const char *write_out; /* --write-out FORMAT or @FILE (writeout.h), NULL = none */
     const char *match; /* NULL = every message */
+    /* The match chain (match.h): a message must pass every one given */
+    const char *match_regex; /* -E: POSIX extended regex */
+    bool ignore_case;        /* -i: for -m and -E */
+    const char *jq;          /* --jq program */
+    bool jq_output;          /* --jq-output: write the program's results */
+    bool expect_first;       /* --expect-first: the first message must match, or exit 44 */
     long count;        /* 0 = unlimited */
     double timeout;    /* overall deadline in seconds, 0 = none */
     /* Proxy (proxyenv.h): the options as given, and proxy_in, which main() fills from them and

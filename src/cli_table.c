@@ -172,6 +172,16 @@ const struct cli_opt cli_options[] = {
              "closed)"},
     {.group = "Output", .name = "match", .shortname = 'm', .arg = "STRING", OPT_STRING(match),
      .help = "only write messages that contain STRING"},
+    {.name = "match-regex", .shortname = 'E', .arg = "REGEX", OPT_STRING(match_regex),
+     .help = "only write messages matching POSIX extended REGEX"},
+    {.name = "ignore-case", .shortname = 'i', OPT_FLAG(ignore_case),
+     .help = "-m and -E ignore ASCII case"},
+    {.name = "jq", .arg = "FILTER", OPT_STRING(jq),
+     .help = "keep JSON messages where jq FILTER yields not false/null"},
+    {.name = "jq-output", OPT_FLAG(jq_output),
+     .help = "write the --jq results, one per line, not the message"},
+    {.name = "expect-first", OPT_FLAG(expect_first),
+     .help = "the first message must match, or exit 44 at once"},
     {.name = "count", .shortname = 'n', .arg = "N", OPT_COUNT(count), .min = 1,
      .help = "exit 0 after writing N messages"},
     {.name = "binary-format", .arg = "hex|base64|raw", OPT_ENUM(binary_format),
@@ -354,6 +364,7 @@ void cli_usage(FILE *f)
     fputs("\nExit status: 0 ok, 2 usage, 3 bad URL, 6 resolve, 7 connect, 8 bad handshake,\n"
           "22 upgrade refused, 23 stdout, 28 timeout, 35 TLS, 40 server broke the protocol,\n"
           "41 server closed with an error, 42 closed without close frame, 43 --count not met,\n"
+          "44 messages arrived but did not match (a wrong reply; 28 is no reply),\n"
           "56 connection broke, 60 certificate not verified, 90 public key not pinned.\n"
           "See wsc(1).\n",
           f);

@@ -233,6 +233,22 @@ static bool rx_paused(void *ud)
     return a->mode == MODE_PIPE && output_over();
 }
 
+/* 44 instead: match options are given, messages arrived, and the run ended (a normal close, the
+ * end of -w, the --timeout deadline) before enough of them matched (one, or --count). Silence
+ * keeps its 28, an early close with nothing received its 43. */
+static bool no_match(const struct app *a, int rc)
+{
+    const struct match *m = output_match();
+    struct match_counts n = match_counts(m);
+    if (m == NULL || n.received == 0)
+        return false;
+    bool deadline =
+        rc == EXIT_TIMEOUT && a->overall_deadline >= 0 && conn_now() >= a->overall_deadline;
+    if (rc != EXIT_OK && rc != EXIT_COUNT && !deadline)
+        return false;
+    return a->o->count > 0 ? !a->pipe.count_done : n.matched == 0;
+}
+
 /* The exit code and its message, once the loop is over. */
 static int finish(struct app *a)
 {
@@ -252,6 +268,17 @@ static int finish(struct app *a)
         snprintf(a->end.why, sizeof a->end.why,
                  "connection closed after %ld of %ld messages (--count)", a->pipe.written,
                  o->count);
+        why = a->end.why;
+    }
+    if (a->mode == MODE_PIPE && no_match(a, rc)) {
+        struct match *m = output_match();
+        struct match_counts n = match_counts(m);
+        rc = EXIT_NO_MATCH;
+        snprintf(a->end.why, sizeof a->end.why, "received %lu message%s, %lu matched %s",
+                 n.received, n.received == 1 ? "" : "s", n.matched, match_names(m));
+        if (n.not_json)
+            snprintf(a->end.why + strlen(a->end.why), sizeof a->end.why - strlen(a->end.why),
+                     " (%lu not JSON)", n.not_json);
         why = a->end.why;
     }
     if (a->mode == MODE_PIPE) {

@@ -14,6 +14,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "loop.h"
+#include "output.h"
 
 /* The first of two environment variables that is set and not empty, and its name: an empty
  * one counts as unset, as in curl, so "https_proxy=" does not hide HTTPS_PROXY. */
@@ -92,7 +93,8 @@ int main(int argc, char **argv)
         return rc;
     }
     if ((rc = proxy_setup(&o, err, sizeof err)) != 0 ||
-        (rc = conn_options_tls_check(&o, err, sizeof err)) != 0) {
+        (rc = conn_options_tls_check(&o, err, sizeof err)) != 0 ||
+        (rc = output_match_setup(&o, err, sizeof err) < 0 ? EXIT_USAGE : 0) != 0) {
         fprintf(stderr, "wsc: %s\n", err);
         cli_free(&o);
         return rc;

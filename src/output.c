@@ -33,8 +33,8 @@ static struct {
     enum binary_format fmt;
     bool json;
     char sep;
-    const char *match;
-    size_t match_len;
+    struct match *match; /* NULL: every message is written (output_match_setup()) */
+    struct buf jqout;    /* --jq-output: the program's results for the message at hand */
 } out = {.fd = 1, .given_fd = 1, .given_fl = -1};
 
 static int reopen_proc(int fd, int flags)
@@ -105,24 +105,45 @@ void output_init(const struct options *o, int fd)
     out.fmt = o->binary_format;
     out.json = o->json;
     out.sep = o->null_delim ? '\0' : '\n';
-    out.match = o->match;
-    out.match_len = o->match ? strlen(o->match) : 0;
+    buf_init(&out.jqout);
+}
+
+int output_match_setup(const struct options *o, char *err, size_t errlen)
+{
+    struct match_spec spec = {.substr = o->match,
+                              .regex = o->match_regex,
+                              .jq = o->jq,
+                              .icase = o->ignore_case,
+                              .jq_output = o->jq_output};
+    match_free(out.match);
+    out.match = NULL;
+    buf_init(&out.jqout);
+    return match_new(&spec, &out.match, err, errlen);
+}
+
+struct match *output_match(void)
+{
+    return out.match;
 }
 
 void output_free(void)
 {
     buf_free(&out.buf);
+    buf_free(&out.jqout);
+    match_free(out.match);
+    out.match = NULL;
     output_restore();
     if (out.fd != out.given_fd && out.fd >= 0)
         close(out.fd);
     out.fd = out.given_fd;
 }
 
-bool output_matches(const uint8_t *data, size_t len)
+int output_matches(const uint8_t *data, size_t len)
 {
-    if (out.match == NULL || out.match_len == 0)
-        return true;
-    return memmem(data, len, out.match, out.match_len) != NULL;
+    if (out.match == NULL)
+        return MATCH_KEEP;
+    buf_clear(&out.jqout);
+    return match_test(out.match, data, len, &out.jqout);
 }
 
 int output_fd(void)
@@ -297,12 +318,14 @@ int output_format_json(struct buf *b, int opcode, const uint8_t *data, size_t le
 
 int output_message(int opcode, const uint8_t *data, size_t len)
 {
-    if (!output_matches(data, len))
+    if (out.match && output_matches(data, len) != MATCH_KEEP)
         return 0;
     if (out.err)
         return failed();
     int rc = 0;
-    if (out.json) {
+    if (match_jq_output(out.match)) {
+        rc = buf_append(&out.buf, buf_head(&out.jqout), out.jqout.len);
+    } else if (out.json) {
         rc = output_format_json(&out.buf, opcode, data, len);
         if (rc == 0)
             rc = buf_append(&out.buf, "\n", 1);

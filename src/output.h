@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "match.h"
 
 /* Configure from the options (format, separator, match string) and the fd to write (stdout).
  * A pipe, FIFO or terminal is opened again with O_NONBLOCK (its own open file description: the
@@ -50,10 +51,16 @@ size_t output_pending(void);
  * lets output_flush() empty it. Bytes only batched, not yet offered to stdout, do not count. */
 bool output_over(void);
 
-/* True when the message passes --match (plain, case-sensitive substring; always without it). */
-bool output_matches(const uint8_t *data, size_t len);
+/* Build the match chain (match.h) from -m, -E, -i, --jq, --jq-output; output_free() releases it.
+ * Returns 0, or -1 with the usage message (exit 2) in err. Without it every message is kept. */
+int output_match_setup(const struct options *o, char *err, size_t errlen);
+/* The chain (NULL when no match option is given), for its counters. */
+struct match *output_match(void);
+/* Test (and count) one message against the chain: enum match_result (MATCH_KEEP without one). */
+int output_matches(const uint8_t *data, size_t len);
 
-/* Write one message (opcode WS_OP_TEXT or WS_OP_BINARY) if it matches; never waits. Returns 1
+/* Write one message (opcode WS_OP_TEXT or WS_OP_BINARY) if it passes the match chain (with
+ * --jq-output: the program's results instead); never waits. Returns 1
  * if written or kept to write, 0 if filtered out, -1 when stdout failed (errno set; EPIPE when
  * the reader went away; errors stick: every later call fails the same way). */
 int output_message(int opcode, const uint8_t *data, size_t len);

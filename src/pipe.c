@@ -32,6 +32,33 @@ void pipe_free(struct app *a)
     input_free(&a->pipe.in);
 }
 
+/* A message did not pass the match chain: -v says so; with --expect-first, when it is the first
+ * one, the run ends now with 44. Returns true when the run is over. */
+static bool filtered_out(struct app *a, const uint8_t *data, size_t len)
+{
+    bool first = match_counts(output_match()).received == 1;
+    if (!log_enabled(LOG_VERBOSE) && !(first && a->o->expect_first))
+        return false;
+    struct buf b;
+    buf_init(&b);
+    int rc = status_escape(&b, data, len, 80);
+    if (rc == 0)
+        rc = buf_append(&b, "", 1);
+    const char *shown = rc == 0 ? (const char *)buf_head(&b) : "?";
+    bool over = first && a->o->expect_first && a->end.exit_override == 0;
+    if (over) {
+        a->end.exit_override = EXIT_NO_MATCH;
+        snprintf(a->end.why, sizeof a->end.why, "the first message did not match: %s", shown);
+        a->end.quitting = true;
+        conn_close(a->c, WS_CLOSE_NORMAL, NULL);
+        conn_flush(a->c);
+    } else {
+        log_msg(LOG_VERBOSE, "filtered out: %s", shown);
+    }
+    buf_free(&b);
+    return over;
+}
+
 /* A message arrived: to stdout (pipe mode) or above the prompt; --count. */
 void pipe_on_message(void *ud, int opcode, const uint8_t *data, size_t len)
 {
@@ -42,7 +69,7 @@ void pipe_on_message(void *ud, int opcode, const uint8_t *data, size_t len)
         return;
     int rc;
     if (a->mode == MODE_REPL) {
-        rc = output_matches(data, len);
+        rc = output_matches(data, len) == MATCH_KEEP;
         if (rc)
             events_message(a, opcode, data, len);
     } else {
@@ -52,6 +79,8 @@ void pipe_on_message(void *ud, int opcode, const uint8_t *data, size_t len)
             return;
         }
     }
+    if (rc == 0 && filtered_out(a, data, len))
+        return;
     if (rc == 1 && a->o->count > 0 && ++p->written >= a->o->count) {
         p->count_done = true;
         a->end.quitting = true;

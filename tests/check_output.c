@@ -26,6 +26,8 @@ static void start(enum binary_format fmt, bool json, bool nul, const char *match
     ck_assert_int_ge(tmp_fd, 0);
     unlink(path);
     opts(&o, fmt, json, nul, match);
+    char err[256];
+    ck_assert_int_eq(output_match_setup(&o, err, sizeof err), 0);
     output_init(&o, tmp_fd);
 }
 

@@ -178,9 +178,10 @@ expect_rc 0
 expect_out 'apple\napricot\n'
 t_end
 
-t_begin "match: nothing matches: nothing written, exit after --wait"
+t_begin "match: nothing matches: nothing written, exit 44 (a wrong reply) after --wait"
 wsc_run -m zzz -w 1 "$U/echo" < <(printf 'apple\nbanana\n')
-expect_rc 0
+expect_rc 44
+expect_err_contains 'received 2 messages, 0 matched --match'
 expect_out ''
 expect_elapsed_above 0.9
 t_end
