@@ -13,6 +13,8 @@
 
 #include "app.h"
 #include "exitcode.h"
+#include "match.h"
+#include "output.h"
 #include "writeout.h"
 
 static void warn_unknown(void *ud, const char *name)
@@ -88,9 +90,12 @@ void writeout_run_pong(struct app *a)
  * HOOK for the match options (-m, -E, --jq): %{messages_matched} is the number of messages that
  * passed them. Until they count it, every message received is counted as matched.
  */
+/* Messages that passed --match/--match-regex/--jq; every message received when none is given. */
 static uint64_t writeout_messages_matched(const struct app *a)
 {
-    return a->st.msgs_in;
+    const struct match *m = output_match();
+
+    return m ? match_counts(m).matched : a->st.msgs_in;
 }
 
 static double secs(int64_t us)

@@ -134,3 +134,11 @@ else
 	expect_err_contains '--jq: syntax error'
 	t_end
 fi
+
+t_begin "match: --write-out's messages_matched counts what passed -m, messages_received everything"
+start_ws ECHO
+wsc_run -m keep -w 1 --write-out '\n%{messages_received} %{messages_matched}' \
+	"ws://127.0.0.1:$ECHO/echo" < <(printf 'keep 1\ndrop 2\nkeep 3\n')
+expect_rc 0
+expect_out 'keep 1\nkeep 3\n\n3 2'
+t_end
