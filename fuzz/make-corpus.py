@@ -152,3 +152,12 @@ write("utf8", [struct.pack(">H", cut) + s for cut, s in [
     (2, b"\xf4\x90\x80\x80"), (1, b"\xf5"), (0, b"\x80"), (3, b"abc\xe2\x82"),
     (7, b"\xef\xbb\xbf\xf4\x8f\xbf\xbf\xee\x80\x80"), (9, b"0123456789\xc2\x80abcdefgh"),
 ]])
+
+write("jqfilter", [bytes([prog]) + s for prog, s in [
+    (0, b'{"n":123,"s":"abcdefgh"}'), (1, b'{"n":124,"s":"abcdefgh"}'), (2, b'[1,"a",null,{}]'),
+    (3, b'{"a":{"b":[true,false]}}'), (4, b'{"a":[1,{"b":2.5e10}],"c":"\\u00e9\\ud83d\\ude00"}'),
+    (5, b'"caf\xc3\xa9"'), (6, b'[-0,1e1000,0.1]'), (7, b'{"x":{"y":[[[]]]}}'), (8, b'{"b":1,"a":2}'),
+    (9, b'{"k":"v"}'), (10, b'["axb","ba",3]'), (11, b'[1,2.5,-3e-2]'), (12, b'{"a":1} x'),
+    (0, b'1 2'), (0, b'\xef\xbb\xbf{}'), (0, b'[' * 300 + b']' * 300), (0, b'"\\ud800"'),
+    (0, b'nan'), (0, b'"\xff\xfe"'), (0, b''),
+]])

@@ -153,6 +153,45 @@ void jqfilter_free(struct jqfilter *f)
     free(f);
 }
 
+/* libjq 1.6 leaks a string that follows another value with no ',' or ':' between them inside
+ * an array or object (`[1"abc"]`; parser value() returns its error without freeing it): a hostile
+ * peer could grow wsc by a message's size per message. Such a text is not JSON, so it is refused
+ * here first; a scan of the structure only (strings skipped, escapes honoured). 1 when a string
+ * follows a value inside a container. */
+static int string_after_value(const uint8_t *p, size_t n)
+{
+    size_t depth = 0;
+    int after_value = 0, in_lit = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if (c == '"') {
+            if ((after_value || in_lit) && depth > 0)
+                return 1;
+            for (i++; i < n && p[i] != '"'; i++)
+                if (p[i] == '\\')
+                    i++;
+            after_value = 1;
+            in_lit = 0;
+            continue;
+        }
+        int structural = c == '[' || c == '{' || c == ']' || c == '}' || c == ',' || c == ':';
+        if (!structural && c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+            in_lit = 1; /* a number or literal: a value once it ends */
+            continue;
+        }
+        if (in_lit)
+            after_value = 1, in_lit = 0;
+        if (c == '[' || c == '{')
+            depth++, after_value = 0;
+        else if (c == ']' || c == '}')
+            depth -= depth > 0, after_value = 1;
+        else if (c == ',' || c == ':')
+            after_value = 0;
+    }
+    return 0;
+}
+
 /* Append one result as compact JSON plus '\n'; consumes v. 0, or -1 when out of memory. */
 static int dump(jv v, struct buf *out)
 {
@@ -179,6 +218,8 @@ int jqfilter_run(struct jqfilter *f, const uint8_t *data, size_t len, struct buf
         return JQF_NOT_JSON; /* jv_parse_sized() takes an int */
     if (len > 0 && memchr(data, '\0', len) != NULL)
         return JQF_NOT_JSON; /* JSON has no raw NUL, and jq 1.6's parser stops reading at one */
+    if (string_after_value(data, len))
+        return JQF_NOT_JSON;
     if (len + 1 > f->scratch_cap) {
         char *p = realloc(f->scratch, len + 1);
         if (p == NULL) {
@@ -200,7 +241,7 @@ int jqfilter_run(struct jqfilter *f, const uint8_t *data, size_t len, struct buf
     }
 
     size_t out0 = out != NULL ? out->len : 0;
-    int result = JQF_DROP;
+    int result = JQF_DROP, oom = 0;
     jq_start(f->jq, in, 0); /* consumes in */
     for (;;) {
         jv v = jq_next(f->jq);
@@ -216,16 +257,18 @@ int jqfilter_run(struct jqfilter *f, const uint8_t *data, size_t len, struct buf
         jv_kind k = jv_get_kind(v);
         if (k != JV_KIND_FALSE && k != JV_KIND_NULL)
             result = JQF_KEEP;
-        if (out == NULL) {
+        /* No stop at the first true result: libjq 1.6 asserts (aborts) when jq_start() resets
+         * a run left inside a path expression (`..`, `paths`, `.[]?`), so every run is drained,
+         * as jq(1) does. */
+        if (out == NULL || oom)
             jv_free(v);
-            if (result == JQF_KEEP)
-                break; /* one true result decides; later ones (or errors) are not asked for */
-        } else if (dump(v, out) < 0) {
-            if (err != NULL && errlen > 0)
-                snprintf(err, errlen, "out of memory");
-            result = JQF_ERROR;
-            break;
-        }
+        else if (dump(v, out) < 0)
+            oom = 1;
+    }
+    if (oom && result != JQF_ERROR) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "out of memory");
+        result = JQF_ERROR;
     }
     if (jq_halted(f->jq)) {
         /* halt ends the results; halt_error with a non-zero code is an error */

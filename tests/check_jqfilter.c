@@ -93,6 +93,27 @@ START_TEST(not_json)
 }
 END_TEST
 
+/* A string right after a value inside an array or object (libjq 1.6 leaks it) is not JSON;
+ * quotes, brackets and backslashes inside strings do not confuse the check. */
+START_TEST(string_after_value_is_not_json)
+{
+    static const char *bad[] = {
+        "[1\"abc\"]", "[1 \"abc\"]",  "{\"a\" \"b\"}", "{\"a\":1 \"b\":2}", "[[1]\"x\"]",
+        "[{}\"x\"]",  "[\"a\"\"b\"]", "[true\"x\"]",   "[\"a\\\"\" \"b\"]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(run1(".", bad[i]) == JQF_NOT_JSON, "%s", bad[i]);
+    static const char *good[] = {
+        "[\"a\\\"]b\",\"c\"]",
+        "{\"a\":\"b\",\"c\":[\"d\",{\"e\":\"]\"}]}",
+        "[\"\\\\\",\"x\"]",
+        " [ 1 , \"a\" ] ",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        ck_assert_msg(run1(".", good[i]) == JQF_KEEP, "%s", good[i]);
+}
+END_TEST
+
 /* 100,000 nested arrays: jq's parser stops at depth 256 instead of recursing. */
 START_TEST(deep_nesting_is_not_json)
 {
@@ -135,6 +156,22 @@ START_TEST(huge_message)
     ck_assert_int_eq(jqfilter_run(f, (const uint8_t *)p, len, NULL, NULL, 0), JQF_KEEP);
     jqfilter_free(f);
     free(p);
+}
+END_TEST
+
+/* Path expressions (`paths`, `..`, `.[]?`) leave libjq 1.6 asserting if a run is cut short
+ * and the state reset: runs are drained, so the next message runs normally. */
+START_TEST(path_expressions_then_next_message)
+{
+    static const char *progs[] = {"paths", "[paths] | length > 0", "..", ".[]?", "path(..)"};
+    for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
+        struct jqfilter *f = compile_ok(progs[i]);
+        const char *m = "{\"x\":{\"y\":[[[1]]]}}";
+        for (int k = 0; k < 3; k++)
+            ck_assert_int_eq(jqfilter_run(f, (const uint8_t *)m, strlen(m), NULL, NULL, 0),
+                             JQF_KEEP);
+        jqfilter_free(f);
+    }
 }
 END_TEST
 
@@ -273,8 +310,10 @@ static Suite *jqfilter_suite(void)
     tcase_add_test(tc, truthiness_as_jq);
     tcase_add_test(tc, multiple_and_empty_results);
     tcase_add_test(tc, not_json);
+    tcase_add_test(tc, string_after_value_is_not_json);
     tcase_add_test(tc, deep_nesting_is_not_json);
     tcase_add_test(tc, huge_message);
+    tcase_add_test(tc, path_expressions_then_next_message);
     tcase_add_test(tc, runtime_error);
     tcase_add_test(tc, output_lines);
     tcase_add_test(tc, halt_and_halt_error);
