@@ -115,6 +115,10 @@ static int compile(struct jqfilter *f, char *err, size_t errlen)
     }
     jq_set_error_cb(f->jq, on_error, f);
     jq_set_debug_cb(f->jq, on_debug, NULL);
+    /* jq(1) always sets a module search path; without one, libjq 1.6 aborts compiling an
+     * `import` or `include` (an assertion in jv_array_concat). Modules are looked up in ~/.jq,
+     * the first entry of jq(1)'s default path. */
+    jq_set_attr(f->jq, jv_string("JQ_LIBRARY_PATH"), JV_ARRAY(jv_string("~/.jq")));
     int ok = jq_compile(f->jq, f->prog);
     if (!ok && f->err[0] == '\0')
         snprintf(f->err, f->errlen, "the program does not compile");

@@ -3,6 +3,8 @@
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check_common.h"
 #include "jqfilter.h"
@@ -249,6 +251,34 @@ START_TEST(compile_error_names_jq_message)
 }
 END_TEST
 
+/* import/include: libjq 1.6 aborted without a search path; modules come from ~/.jq. */
+START_TEST(import_from_home_jq)
+{
+    char err[256], dir[] = "/tmp/check_jqfilter.XXXXXX", path[128];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(setenv("HOME", dir, 1), 0);
+    ck_assert_ptr_null(jqfilter_new("import \"m\" as m; .", err, sizeof err));
+    ck_assert_msg(strstr(err, "module not found: m") != NULL, "%s", err);
+
+    snprintf(path, sizeof path, "%s/.jq", dir);
+    ck_assert_int_eq(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/.jq/m.jq", dir);
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs("def twice: . * 2;\n", fp);
+    fclose(fp);
+    struct jqfilter *f = compile_ok("import \"m\" as m; .a | m::twice");
+    char got[64];
+    ck_assert_int_eq(run_out(f, "{\"a\":21}", got, sizeof got), JQF_KEEP);
+    ck_assert_str_eq(got, "42\n");
+    jqfilter_free(f);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/.jq", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+END_TEST
+
 /* halt ends the results; halt_error fails the message; the filter keeps working after both
  * (libjq 1.6 would free the halt's values twice on the next jq_start). */
 START_TEST(halt_and_halt_error)
@@ -321,6 +351,7 @@ static Suite *jqfilter_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("jqfilter_new");
     tcase_add_test(tc, compile_error_names_jq_message);
+    tcase_add_test(tc, import_from_home_jq);
     suite_add_tcase(s, tc);
     return s;
 }
