@@ -26,6 +26,9 @@ static const char *const progs[] = {
     "strings | test(\"a.*b\")",
     "numbers | . * 2",
     "[.. | scalars] | length",
+    "first(.[]?), limit(2; ..)",
+    "try error catch .",
+    "if type == \"number\" then halt_error(1) elif type == \"string\" then halt else . end",
 };
 #define NPROGS (sizeof progs / sizeof progs[0])
 
