@@ -1,7 +1,9 @@
 #!/bin/sh
 # --jq benchmark: 1,000,000 JSON text messages of 32 bytes (bench/sender.py workload J,
 # {"n":1000000,"s":"abcdefghijkl"} with n counting up) filtered with FILTER
-# (default 'select(.n % 2 == 0)', which keeps half), three ways:
+# (BENCH_JQ_FILTER, default 'select(.n % 2 == 0)', which keeps half; it must be a select(...),
+# whose results are the messages themselves, so that --jq and jq -c write the same lines), three
+# ways:
 #   pipe:  wsc -w -1 -n 1000000 URL | jq -c FILTER     (two processes, two cores)
 #   --jq:  wsc -w -1 --jq FILTER URL                   (libjq inside wsc; skipped when this
 #                                                         wsc has no --jq)
