@@ -52,12 +52,12 @@ $(B)/libwsc.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(B)/wsc: $(B)/src/main.o $(B)/libwsc.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OPENSSL_LIBS) $(READLINE_LIBS) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OPENSSL_LIBS) $(READLINE_LIBS) $(JQ_LIBS) $(LIBS)
 
 $(B)/tests/%: tests/%.c $(B)/libwsc.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Isrc -MMD -MP -o $@ $< $(B)/libwsc.a \
-	    $(CHECK_LIBS) $(OPENSSL_LIBS) $(READLINE_LIBS) $(LIBS)
+	    $(CHECK_LIBS) $(OPENSSL_LIBS) $(READLINE_LIBS) $(JQ_LIBS) $(LIBS)
 
 check: check-unit check-integration
 
@@ -123,7 +123,7 @@ $(FZ)/libwsc.a: $(FUZZ_LIB_OBJS)
 
 $(FZ)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FZ)/libwsc.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Isrc -Itests -MMD -MP -o $@ $< $(FZ)/libwsc.a \
-	    $(OPENSSL_LIBS) $(READLINE_LIBS) $(LIBS)
+	    $(OPENSSL_LIBS) $(READLINE_LIBS) $(JQ_LIBS) $(LIBS)
 
 # Each target for FUZZ_SECONDS from its committed seeds; new inputs go to $(FZ)/corpus/NAME
 # (the committed corpus is only read), a crash to $(FZ)/crash-NAME-*. Fails if any target fails.

@@ -8,6 +8,8 @@ time, forever, until killed.
 The request path picks the workload:
   /A   1,000,000 unmasked text frames of 32 bytes (one precomputed buffer)
   /B   1024 unmasked text frames of 1 MiB (the same frame sent 1024 times)
+  /J   1,000,000 unmasked text frames of 32 bytes, each one JSON object
+       {"n":1000000,"s":"abcdefghijkl"} with n counting up (for --jq, bench/jq.sh)
 Then it sends a close frame with code 1000 and waits (at most --linger seconds)
 for the client's close frame or EOF before closing TCP, as RFC 6455 §7.1.1 asks
 of a server. With "?eof" in the query (the floor client, which does not speak
@@ -55,6 +57,18 @@ def build_a():
         parts.append(hdr)
         parts.append(b"%010d" % i)
         parts.append(tail)
+    return b"".join(parts)
+
+
+def build_j():
+    # 32 bytes of JSON per message; n = 1000000 + i keeps 7 digits, half of them even
+    hdr = text_frame_header(A_SIZE)
+    parts = []
+    for i in range(A_COUNT):
+        msg = b'{"n":%d,"s":"abcdefghijkl"}' % (1000000 + i)
+        assert len(msg) == A_SIZE
+        parts.append(hdr)
+        parts.append(msg)
     return b"".join(parts)
 
 
@@ -148,6 +162,8 @@ def serve(conn, payloads, args):
     route, _, query = path.partition("?")
     if route == "/A":
         conn.sendall(payloads["A"])
+    elif route == "/J":
+        conn.sendall(payloads["J"])
     elif route == "/B":
         frame = payloads["B"]
         for _ in range(B_COUNT):
@@ -170,7 +186,7 @@ def main():
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
-    payloads = {"A": build_a(), "B": build_b()}
+    payloads = {"A": build_a(), "B": build_b(), "J": build_j()}
 
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

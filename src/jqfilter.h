@@ -30,7 +30,11 @@ void jqfilter_free(struct jqfilter *f);
 
 /* Run the program on one message (UTF-8 text, data[0..len)). With out non-NULL, every result
  * the program yields is appended to *out as compact JSON followed by '\n' (for --jq-output),
- * whether or not it is false/null. err (may be NULL) gets jq's error text for JQF_ERROR. */
+ * whether or not it is false/null. err (may be NULL) gets jq's error text for JQF_ERROR.
+ * Every result is asked for (as jq(1) does), so an error after a true result is JQF_ERROR, and
+ * then nothing is appended to *out (it is left as it was). `halt` ends the results; `halt_error`
+ * with a non-zero code is JQF_ERROR with its message. Not one JSON text (JQF_NOT_JSON): empty,
+ * trailing bytes, two texts, a NUL byte, nesting deeper than libjq's 256, over INT_MAX bytes. */
 int jqfilter_run(struct jqfilter *f, const uint8_t *data, size_t len, struct buf *out, char *err,
                  size_t errlen);
 

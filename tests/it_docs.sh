@@ -540,7 +540,7 @@ else
 fi
 
 # --- include boundaries: tls.c (with tls_ctx.c) and crypto.c are the only files that include OpenSSL, repl.c the
-# only one that includes readline (as README.md's layout and the headers say) -----------------
+# only one that includes readline, jqfilter.c the only one that includes libjq (as README.md's layout and the headers say) -----------------
 includers() { grep -lE "^[[:space:]]*#[[:space:]]*include[[:space:]]*<$1/" "$root"/src/*.[ch] |
     xargs -r -n1 basename | sort | tr '\n' ' ' | sed 's/ $//'; }
 got=$(includers openssl)
@@ -554,6 +554,13 @@ if [ "$got" = "repl.c" ]; then
     pass "only repl.c includes readline"
 else
     fail "only repl.c includes readline" "files including <readline/...>: $got"
+fi
+got=$(grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<(jq|jv)\.h>' "$root"/src/*.[ch] |
+    xargs -r -n1 basename | sort | tr '\n' ' ' | sed 's/ $//')
+if [ "$got" = "jqfilter.c" ]; then
+    pass "only jqfilter.c includes libjq (jq.h, jv.h)"
+else
+    fail "only jqfilter.c includes libjq (jq.h, jv.h)" "files including <jq.h> or <jv.h>: $got"
 fi
 
 if [ "$failed" -gt 0 ]; then
