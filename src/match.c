@@ -12,14 +12,6 @@
 
 #include "jqfilter.h"
 
-/* The jq helper's jqfilter.c lands in its own branch; until it is merged the --jq option is
- * refused here, so this file links either way. Remove the test once both are in. */
-#if defined(__has_include)
-#if __has_include("jqfilter.c")
-#define MATCH_HAVE_JQ 1
-#endif
-#endif
-
 struct match {
     const char *substr;
     size_t substr_len;
@@ -99,7 +91,6 @@ int match_new(const struct match_spec *spec, struct match **out, char *err, size
         add_name(m, "--match-regex");
     }
     if (spec->jq) {
-#ifdef MATCH_HAVE_JQ
         char why[256] = "";
         m->jq = jqfilter_new(spec->jq, why, sizeof why);
         if (m->jq == NULL) {
@@ -107,11 +98,6 @@ int match_new(const struct match_spec *spec, struct match **out, char *err, size
             match_free(m);
             return -1;
         }
-#else
-        snprintf(err, errlen, "--jq: this wsc is built without jq support");
-        match_free(m);
-        return -1;
-#endif
         m->jq_output = spec->jq_output;
         add_name(m, "--jq");
     }
@@ -126,9 +112,7 @@ void match_free(struct match *m)
     if (m->has_regex)
         regfree(&m->re);
     buf_free(&m->scratch);
-#ifdef MATCH_HAVE_JQ
     jqfilter_free(m->jq);
-#endif
     free(m);
 }
 
@@ -153,7 +137,6 @@ static int chain(struct match *m, const uint8_t *data, size_t len, struct buf *j
         if (regexec(&m->re, (const char *)buf_head(&m->scratch), 1, &pm, REG_STARTEND) != 0)
             return MATCH_DROP;
     }
-#ifdef MATCH_HAVE_JQ
     if (m->jq) {
         int rc = jqfilter_run(m->jq, data, len, m->jq_output ? jqout : NULL, NULL, 0);
         if (rc == JQF_NOT_JSON)
@@ -161,9 +144,6 @@ static int chain(struct match *m, const uint8_t *data, size_t len, struct buf *j
         if (rc != JQF_KEEP)
             return MATCH_DROP;
     }
-#else
-    (void)jqout;
-#endif
     return MATCH_KEEP;
 }
 
