@@ -11,10 +11,16 @@
  *   message is copied into a NUL-terminated scratch buffer first.
  * - its parser leaks a string that follows a value with no separator: refused first.
  * - jq_start() aborts (assertion) resetting a run left inside a path expression: runs drain.
- * - compiling an import with no search path aborts: ~/.jq is set, as jq(1) does.
+ * - compiling an import with no search path aborts: ~/.jq is set, as jq(1) does (modules are
+ *   refused first now; kept in case a directive slips past starts_with_module()).
  * - jq_reset() frees the exit code and message that halt/halt_error stored but does not clear
  *   them, so the next jq_start() would free them again: after a halt the state is torn down (one
  *   free, correct) and the program compiled again.
+ * - implode asserts (aborts) on an element that is not a number or not a code point (jq 1.6
+ *   lets NaN through), and fromjson reaches the leaking parser: the program is compiled after a
+ *   prelude (PRELUDE, on the same line, so jq's line numbers stay the user's) that shadows both.
+ *   Modules are refused: jq takes import/include only at the start of a program, and a
+ *   module's code would not see the prelude.
  */
 #include "jqfilter.h"
 
@@ -25,9 +31,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Put in front of the user's program. Surrogates (0xD800-0xDFFF) do not assert in implode. */
+#define PRELUDE                                                                                \
+    "def _wsc_implode: implode; "                                                              \
+    "def implode: if type == \"array\" and all(.[]; type == \"number\" and (isnan | not) and " \
+    ". >= 0 and . <= 1114111 and . == floor) then _wsc_implode "                               \
+    "else error(\"implode input must be an array of code points\") end; "                      \
+    "def fromjson: error(\"fromjson is not available: libjq 1.6 leaks on malformed input\"); "
+
 struct jqfilter {
     jq_state *jq;
-    char *prog;    /* kept to compile again after a halt */
+    char *prog;    /* PRELUDE and the program, kept to compile again after a halt */
     char *scratch; /* the message, NUL-terminated, for jv_parse_sized() */
     size_t scratch_cap;
     char *err; /* where the error callback writes (compile errors) */
@@ -93,7 +107,40 @@ static void on_error(void *data, jv msg)
         jv_free(msg);
         msg = rest;
     }
+    /* A syntax error quotes the program: without the prelude, as the user wrote it. */
+    p = jv_string_value(msg);
+    const char *pre = strstr(p, PRELUDE);
+    if (pre != NULL) {
+        jv cut = jv_string_fmt("%.*s%s", (int)(pre - p), p, pre + strlen(PRELUDE));
+        jv_free(msg);
+        msg = cut;
+    }
     msg_text(msg, f->err, f->errlen);
+}
+
+/* 1 when prog starts (after blanks and # comments) with a module directive: import, include or
+ * module. */
+static int starts_with_module(const char *p)
+{
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (*p != '#')
+            break;
+        while (*p != '\0' && *p != '\n')
+            p++;
+    }
+    static const char *const words[] = {"import", "include", "module"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        size_t n = strlen(words[i]);
+        if (strncmp(p, words[i], n) == 0) {
+            char c = p[n];
+            if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9')))
+                return 1;
+        }
+    }
+    return 0;
 }
 
 /* debug/0 writes as jq(1) does: ["DEBUG:",value] on stderr. */
@@ -138,14 +185,21 @@ static int compile(struct jqfilter *f, char *err, size_t errlen)
 
 struct jqfilter *jqfilter_new(const char *prog, char *err, size_t errlen)
 {
+    if (starts_with_module(prog)) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "modules are not supported");
+        return NULL;
+    }
     struct jqfilter *f = calloc(1, sizeof *f);
+    size_t n = strlen(PRELUDE) + strlen(prog) + 1;
 
-    if (f == NULL || (f->prog = strdup(prog)) == NULL) {
+    if (f == NULL || (f->prog = malloc(n)) == NULL) {
         free(f);
         if (err != NULL && errlen > 0)
             snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    snprintf(f->prog, n, "%s%s", PRELUDE, prog);
     if (compile(f, err, errlen) < 0) {
         jqfilter_free(f);
         return NULL;

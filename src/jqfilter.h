@@ -23,8 +23,11 @@ enum jqfilter_result {
     JQF_ERROR = -2,    /* the program raised an error on this message (text in err): dropped */
 };
 
-/* Compile prog. NULL with jq's message (one line) in err when it does not compile, or when out
- * of memory. */
+/* Compile prog behind a prelude that shadows implode (checked: an error, not libjq's abort, on
+ * what is not an array of code points) and fromjson (an error: libjq 1.6's parser leaks on
+ * malformed input). NULL with jq's message (one line, without the prelude) in err when it does
+ * not compile, "modules are not supported" when it starts with import/include/module, or when
+ * out of memory. */
 struct jqfilter *jqfilter_new(const char *prog, char *err, size_t errlen);
 void jqfilter_free(struct jqfilter *f);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame.h"
 #include "jqfilter.h"
 
 struct match {
@@ -23,6 +24,7 @@ struct match {
     bool jq_output;
     struct match_counts n;
     char names[48];
+    char why[256]; /* why --jq dropped the last message (match_why()), else "" */
 };
 
 static int lower(int c)
@@ -117,7 +119,7 @@ void match_free(struct match *m)
 }
 
 /* The chain without counting: cheapest test first, jq last. */
-static int chain(struct match *m, const uint8_t *data, size_t len, struct buf *jqout)
+static int chain(struct match *m, int opcode, const uint8_t *data, size_t len, struct buf *jqout)
 {
     if (m->substr) {
         bool hit = m->icase ? icase_contains(data, len, (const uint8_t *)m->substr, m->substr_len)
@@ -138,21 +140,30 @@ static int chain(struct match *m, const uint8_t *data, size_t len, struct buf *j
             return MATCH_DROP;
     }
     if (m->jq) {
-        int rc = jqfilter_run(m->jq, data, len, m->jq_output ? jqout : NULL, NULL, 0);
-        if (rc == JQF_NOT_JSON)
+        if (opcode == WS_OP_BINARY) {
+            snprintf(m->why, sizeof m->why, "binary, not JSON");
             return MATCH_NOT_JSON;
+        }
+        int rc = jqfilter_run(m->jq, data, len, m->jq_output ? jqout : NULL, m->why, sizeof m->why);
+        if (rc == JQF_NOT_JSON) {
+            snprintf(m->why, sizeof m->why, "not JSON");
+            return MATCH_NOT_JSON;
+        }
+        if (rc == JQF_ERROR && m->why[0] == '\0')
+            snprintf(m->why, sizeof m->why, "jq error");
         if (rc != JQF_KEEP)
             return MATCH_DROP;
     }
     return MATCH_KEEP;
 }
 
-int match_test(struct match *m, const uint8_t *data, size_t len, struct buf *jqout)
+int match_test(struct match *m, int opcode, const uint8_t *data, size_t len, struct buf *jqout)
 {
     if (m == NULL)
         return MATCH_KEEP;
     m->n.received++;
-    int rc = chain(m, data, len, jqout);
+    m->why[0] = '\0';
+    int rc = chain(m, opcode, data, len, jqout);
     if (rc == MATCH_KEEP)
         m->n.matched++;
     else if (rc == MATCH_NOT_JSON)
@@ -164,6 +175,11 @@ struct match_counts match_counts(const struct match *m)
 {
     struct match_counts none = {0, 0, 0};
     return m ? m->n : none;
+}
+
+const char *match_why(const struct match *m)
+{
+    return m ? m->why : "";
 }
 
 bool match_jq_output(const struct match *m)

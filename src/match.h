@@ -43,10 +43,15 @@ struct match_counts {
 int match_new(const struct match_spec *spec, struct match **out, char *err, size_t errlen);
 void match_free(struct match *m);
 
-/* Decide one data message (text or binary, data[0..len), any bytes, NUL included) and count it.
- * m == NULL keeps it. With --jq-output and jqout non-NULL, the program's results (one JSON value
- * a line) are appended to jqout; on MATCH_KEEP they are what should be written. */
-int match_test(struct match *m, const uint8_t *data, size_t len, struct buf *jqout);
+/* Decide one data message (opcode WS_OP_TEXT or WS_OP_BINARY, data[0..len), any bytes, NUL
+ * included) and count it. m == NULL keeps it. -m and -E test binary messages too; --jq treats a
+ * binary message as not JSON (MATCH_NOT_JSON). With --jq-output and jqout non-NULL, the program's
+ * results (one JSON value a line) are appended to jqout; on MATCH_KEEP they are what should be
+ * written. */
+int match_test(struct match *m, int opcode, const uint8_t *data, size_t len, struct buf *jqout);
+/* Why --jq dropped or skipped the last message given to match_test(): jq's error text, "not
+ * JSON" or "binary, not JSON"; "" when it was kept or another option dropped it (or m == NULL). */
+const char *match_why(const struct match *m);
 
 /* The counters (all 0 for m == NULL). */
 struct match_counts match_counts(const struct match *m);

@@ -138,12 +138,12 @@ void output_free(void)
     out.fd = out.given_fd;
 }
 
-int output_matches(const uint8_t *data, size_t len)
+int output_matches(int opcode, const uint8_t *data, size_t len)
 {
     if (out.match == NULL)
         return MATCH_KEEP;
     buf_clear(&out.jqout);
-    return match_test(out.match, data, len, &out.jqout);
+    return match_test(out.match, opcode, data, len, &out.jqout);
 }
 
 int output_fd(void)
@@ -318,7 +318,7 @@ int output_format_json(struct buf *b, int opcode, const uint8_t *data, size_t le
 
 int output_message(int opcode, const uint8_t *data, size_t len)
 {
-    if (out.match && output_matches(data, len) != MATCH_KEEP)
+    if (out.match && output_matches(opcode, data, len) != MATCH_KEEP)
         return 0;
     if (out.err)
         return failed();

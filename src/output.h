@@ -57,7 +57,7 @@ int output_match_setup(const struct options *o, char *err, size_t errlen);
 /* The chain (NULL when no match option is given), for its counters. */
 struct match *output_match(void);
 /* Test (and count) one message against the chain: enum match_result (MATCH_KEEP without one). */
-int output_matches(const uint8_t *data, size_t len);
+int output_matches(int opcode, const uint8_t *data, size_t len);
 
 /* Write one message (opcode WS_OP_TEXT or WS_OP_BINARY) if it passes the match chain (with
  * --jq-output: the program's results instead); never waits. Returns 1

@@ -53,7 +53,11 @@ static bool filtered_out(struct app *a, const uint8_t *data, size_t len)
         conn_close(a->c, WS_CLOSE_NORMAL, NULL);
         conn_flush(a->c);
     } else {
-        log_msg(LOG_VERBOSE, "filtered out: %s", shown);
+        const char *why = match_why(output_match());
+        if (*why)
+            log_msg(LOG_VERBOSE, "filtered out (%s): %s", why, shown);
+        else
+            log_msg(LOG_VERBOSE, "filtered out: %s", shown);
     }
     buf_free(&b);
     return over;
@@ -69,7 +73,7 @@ void pipe_on_message(void *ud, int opcode, const uint8_t *data, size_t len)
         return;
     int rc;
     if (a->mode == MODE_REPL) {
-        rc = output_matches(data, len) == MATCH_KEEP;
+        rc = output_matches(opcode, data, len) == MATCH_KEEP;
         if (rc)
             events_message(a, opcode, data, len);
     } else {

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "check_common.h"
+#include "frame.h"
 #include "match.h"
 
 static struct match *make(const char *substr, const char *regex, bool icase)
@@ -15,7 +16,7 @@ static struct match *make(const char *substr, const char *regex, bool icase)
 
 static int test_str(struct match *m, const char *s)
 {
-    return match_test(m, (const uint8_t *)s, strlen(s), NULL);
+    return match_test(m, WS_OP_TEXT, (const uint8_t *)s, strlen(s), NULL);
 }
 
 START_TEST(no_options_keep_everything_with_no_chain)
@@ -23,7 +24,7 @@ START_TEST(no_options_keep_everything_with_no_chain)
     struct match *m = make(NULL, NULL, false);
     ck_assert_ptr_null(m);
     ck_assert_int_eq(test_str(m, "anything"), MATCH_KEEP);
-    ck_assert_int_eq(match_test(NULL, NULL, 0, NULL), MATCH_KEEP);
+    ck_assert_int_eq(match_test(NULL, WS_OP_TEXT, NULL, 0, NULL), MATCH_KEEP);
     ck_assert_uint_eq(match_counts(NULL).received, 0);
     ck_assert_str_eq(match_names(NULL), "");
     /* -m "" is no option, as before */
@@ -70,8 +71,8 @@ START_TEST(substring_sees_past_nul)
 {
     struct match *m = make("ok", NULL, false);
     static const uint8_t msg[] = {'x', 0, 'o', 'k'};
-    ck_assert_int_eq(match_test(m, msg, sizeof msg, NULL), MATCH_KEEP);
-    ck_assert_int_eq(match_test(m, msg, 3, NULL), MATCH_DROP); /* len is the bound */
+    ck_assert_int_eq(match_test(m, WS_OP_TEXT, msg, sizeof msg, NULL), MATCH_KEEP);
+    ck_assert_int_eq(match_test(m, WS_OP_TEXT, msg, 3, NULL), MATCH_DROP); /* len is the bound */
     match_free(m);
 }
 END_TEST
@@ -107,13 +108,13 @@ START_TEST(regex_nul_bytes_and_bounds)
 {
     struct match *m = make(NULL, "after$", false);
     static const uint8_t msg[] = {'b', 'e', 0, 'a', 'f', 't', 'e', 'r', 'X'};
-    ck_assert_int_eq(match_test(m, msg, 8, NULL), MATCH_KEEP);
-    ck_assert_int_eq(match_test(m, msg, 9, NULL), MATCH_DROP);
-    ck_assert_int_eq(match_test(m, msg, 7, NULL), MATCH_DROP);
+    ck_assert_int_eq(match_test(m, WS_OP_TEXT, msg, 8, NULL), MATCH_KEEP);
+    ck_assert_int_eq(match_test(m, WS_OP_TEXT, msg, 9, NULL), MATCH_DROP);
+    ck_assert_int_eq(match_test(m, WS_OP_TEXT, msg, 7, NULL), MATCH_DROP);
     match_free(m);
     /* an empty message: matched by an empty-accepting regex only */
     m = make(NULL, "^$", false);
-    ck_assert_int_eq(match_test(m, NULL, 0, NULL), MATCH_KEEP);
+    ck_assert_int_eq(match_test(m, WS_OP_TEXT, NULL, 0, NULL), MATCH_KEEP);
     ck_assert_int_eq(test_str(m, "x"), MATCH_DROP);
     match_free(m);
 }
@@ -172,6 +173,39 @@ START_TEST(counts_received_and_matched)
 }
 END_TEST
 
+/* --jq: a binary message is not JSON (skipped, counted) even when its bytes are JSON; -m still
+ * tests binary messages. match_why() says why --jq dropped a message. */
+START_TEST(jq_binary_is_not_json_and_why)
+{
+    struct match_spec spec = {.jq = ".ok", .substr = "ok"};
+    struct match *m = NULL;
+    char err[256] = "";
+    ck_assert_int_eq(match_new(&spec, &m, err, sizeof err), 0);
+    const uint8_t j[] = "{\"ok\":true}";
+    ck_assert_int_eq(match_test(m, WS_OP_TEXT, j, sizeof j - 1, NULL), MATCH_KEEP);
+    ck_assert_str_eq(match_why(m), "");
+    ck_assert_int_eq(match_test(m, WS_OP_BINARY, j, sizeof j - 1, NULL), MATCH_NOT_JSON);
+    ck_assert_str_eq(match_why(m), "binary, not JSON");
+    ck_assert_int_eq(match_test(m, WS_OP_BINARY, (const uint8_t *)"no", 2, NULL), MATCH_DROP);
+    ck_assert_str_eq(match_why(m), ""); /* -m dropped it */
+    ck_assert_int_eq(test_str(m, "ok, not json"), MATCH_NOT_JSON);
+    ck_assert_str_eq(match_why(m), "not JSON");
+    ck_assert_int_eq(test_str(m, "[\"ok\"]"), MATCH_DROP);
+    ck_assert_msg(strstr(match_why(m), "Cannot index array with") != NULL, "%s", match_why(m));
+    struct match_counts n = match_counts(m);
+    ck_assert_uint_eq(n.received, 5);
+    ck_assert_uint_eq(n.matched, 1);
+    ck_assert_uint_eq(n.not_json, 2);
+    match_free(m);
+    ck_assert_str_eq(match_why(NULL), "");
+
+    /* without --jq, binary goes through -m */
+    m = make("ok", NULL, false);
+    ck_assert_int_eq(match_test(m, WS_OP_BINARY, j, sizeof j - 1, NULL), MATCH_KEEP);
+    match_free(m);
+}
+END_TEST
+
 static Suite *match_suite(void)
 {
     Suite *s = suite_create("match");
@@ -189,6 +223,7 @@ static Suite *match_suite(void)
     tcase_add_test(tc, regex_nul_bytes_and_bounds);
     tcase_add_test(tc, combination_must_pass_all);
     tcase_add_test(tc, counts_received_and_matched);
+    tcase_add_test(tc, jq_binary_is_not_json_and_why);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -211,11 +211,11 @@ END_TEST
 START_TEST(match_filters_and_writes_nothing)
 {
     start(BINFMT_RAW, false, false, "needle");
-    ck_assert(output_matches((const uint8_t *)"a needle here", 13));
-    ck_assert(output_matches((const uint8_t *)"needle", 6));
-    ck_assert(!output_matches((const uint8_t *)"needl", 5));
-    ck_assert(!output_matches((const uint8_t *)"NEEDLE", 6));
-    ck_assert(!output_matches((const uint8_t *)"", 0));
+    ck_assert(output_matches(WS_OP_TEXT, (const uint8_t *)"a needle here", 13));
+    ck_assert(output_matches(WS_OP_TEXT, (const uint8_t *)"needle", 6));
+    ck_assert(!output_matches(WS_OP_TEXT, (const uint8_t *)"needl", 5));
+    ck_assert(!output_matches(WS_OP_TEXT, (const uint8_t *)"NEEDLE", 6));
+    ck_assert(!output_matches(WS_OP_TEXT, (const uint8_t *)"", 0));
     ck_assert_int_eq(output_message(WS_OP_TEXT, (const uint8_t *)"haystack", 8), 0);
     ck_assert_int_eq(output_message(WS_OP_BINARY, (const uint8_t *)"hay", 3), 0);
     expect_written("", 0);
@@ -258,8 +258,8 @@ START_TEST(match_absent_or_empty_passes_everything)
     static const char *const matches[] = {NULL, ""};
     for (size_t k = 0; k < NROWS(matches); k++) {
         start(BINFMT_RAW, false, false, matches[k]);
-        ck_assert(output_matches((const uint8_t *)"", 0));
-        ck_assert(output_matches((const uint8_t *)"anything", 8));
+        ck_assert(output_matches(WS_OP_TEXT, (const uint8_t *)"", 0));
+        ck_assert(output_matches(WS_OP_TEXT, (const uint8_t *)"anything", 8));
         ck_assert_int_eq(output_message(WS_OP_TEXT, (const uint8_t *)"", 0), 1);
         expect_written("\n", 1);
         stop();

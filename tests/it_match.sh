@@ -133,6 +133,34 @@ else
 	expect_rc 2
 	expect_err_contains '--jq: syntax error'
 	t_end
+
+	t_begin "match: --jq skips a binary message as not JSON; -m still tests binary; -v says why"
+	B="$U/send?bin=%7B%22n%22%3A4%7D&msg=%7B%22n%22%3A2%7D&msg=%5B1%5D"
+	wsc_run -v --jq '.n > 1' "$B"
+	expect_rc 0
+	expect_out '{"n":2}\n'
+	expect_err_contains 'filtered out (binary, not JSON): {"n":4}'
+	expect_err_contains 'filtered out (Cannot index array with string "n"): [1]'
+	wsc_run --jq '.n > 5' "$B"
+	expect_rc 44
+	expect_err_contains 'received 3 messages, 0 matched --jq (1 not JSON)'
+	wsc_run -m '"n":4' --binary-format raw "$B"
+	expect_rc 0
+	expect_out '{"n":4}'
+	t_end
+
+	t_begin "match: --jq implode and fromjson are errors, not aborts; modules are refused (2)"
+	wsc_run -v --jq '.x | implode' "$U/send?msg=%7B%22x%22%3A%5B-1%5D%7D&msg=%7B%22x%22%3A%5B65%5D%7D"
+	expect_rc 0
+	expect_out '{"x":[65]}\n'
+	expect_err_contains 'filtered out (implode input must be an array of code points)'
+	wsc_run -v --jq '.s | fromjson' "$U/send?msg=%7B%22s%22%3A%22%5B1%5C%22ab%5C%22%5D%22%7D"
+	expect_rc 44
+	expect_err_contains 'fromjson is not available'
+	wsc_run --jq 'import "m" as m; .' "$U/silent"
+	expect_rc 2
+	expect_err_contains '--jq: modules are not supported'
+	t_end
 fi
 
 t_begin "match: --write-out's messages_matched counts what passed -m, messages_received everything"

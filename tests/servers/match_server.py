@@ -7,6 +7,7 @@ Paths:
   /silent                  never sends anything; stays open.
   /send?msg=A&msg=B        sends each msg in order (\\0 in a msg is a NUL byte), then closes
                            with 1000.
+  /send?bin=A&msg=B        the same, and first each bin as a binary message (its UTF-8 bytes).
 Prints "READY <port>" once it listens.
 """
 
@@ -32,6 +33,8 @@ async def handler(ws, path):
             async for _ in ws:
                 pass
         elif u.path == "/send":
+            for b in q.get("bin", []):
+                await ws.send(b.encode())
             for m in q.get("msg", []):
                 await ws.send(m.replace("\\0", "\0"))
             await ws.close(1000)
