@@ -233,15 +233,15 @@ static bool rx_paused(void *ud)
     return a->mode == MODE_PIPE && output_over();
 }
 
-/* 44 instead: match options are given, messages arrived, and the run ended (a normal close, the
- * end of -w, the --timeout deadline) before enough of them matched (one, or --count). Silence
- * keeps its 28, an early close with nothing received its 43. */
+/* 44 instead: match options are given, at least one message was filtered out, and the run ended
+ * (a normal close, the end of -w, the --timeout deadline) before enough of them matched (one, or
+ * --count). Silence keeps its 28, an early close its 43 when every message received matched. */
 static bool no_match(const struct app *a, int rc)
 {
     const struct match *m = output_match();
     struct match_counts n = match_counts(m);
-    if (m == NULL || n.received == 0)
-        return false;
+    if (m == NULL || n.received <= n.matched)
+        return false; /* nothing was filtered out: not a wrong reply */
     bool deadline =
         rc == EXIT_TIMEOUT && a->overall_deadline >= 0 && conn_now() >= a->overall_deadline;
     if (rc != EXIT_OK && rc != EXIT_COUNT && !deadline)

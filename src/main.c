@@ -67,6 +67,22 @@ static int proxy_setup(struct options *o, char *err, size_t errlen)
     return 0;
 }
 
+/* The options that only qualify a match option: without the one they qualify they would be
+ * ignored in silence, so they are a usage error (2) naming them. (--jq-output without --jq is
+ * match_new()'s.) Returns 0 or 2 with the message in err. */
+static int match_options_check(const struct options *o, char *err, size_t errlen)
+{
+    if (o->ignore_case && o->match == NULL && o->match_regex == NULL) {
+        snprintf(err, errlen, "-i/--ignore-case needs -m/--match or -E/--match-regex");
+        return EXIT_USAGE;
+    }
+    if (o->expect_first && o->match == NULL && o->match_regex == NULL && o->jq == NULL) {
+        snprintf(err, errlen, "--expect-first needs -m/--match, -E/--match-regex or --jq");
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -94,6 +110,7 @@ int main(int argc, char **argv)
     }
     if ((rc = proxy_setup(&o, err, sizeof err)) != 0 ||
         (rc = conn_options_tls_check(&o, err, sizeof err)) != 0 ||
+        (rc = match_options_check(&o, err, sizeof err)) != 0 ||
         (rc = output_match_setup(&o, err, sizeof err) < 0 ? EXIT_USAGE : 0) != 0) {
         fprintf(stderr, "wsc: %s\n", err);
         cli_free(&o);

@@ -4,12 +4,14 @@
 #include "writeout.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "output.h"
+#include "status.h"
 
 enum wo_kind { WO_STR, WO_DBL, WO_INT, WO_U64, WO_LONG };
 
@@ -106,6 +108,16 @@ static int lookup(const char *name, size_t len)
     return -1;
 }
 
+/* True when name is in list (NUL-terminated names one after another). */
+static bool seen(const struct buf *list, const char *name)
+{
+    const char *p = (const char *)buf_head(list), *end = p + list->len;
+    for (; p < end; p += strlen(p) + 1)
+        if (strcmp(p, name) == 0)
+            return true;
+    return false;
+}
+
 struct writeout *writeout_parse(const char *fmt, size_t len,
                                 void (*warn)(void *ud, const char *name), void *ud)
 {
@@ -119,6 +131,8 @@ struct writeout *writeout_parse(const char *fmt, size_t len,
         writeout_free(w);
         return NULL;
     }
+    struct buf warned; /* the unknown names already reported, each followed by a NUL */
+    buf_init(&warned);
     size_t i = 0;
     while (i < len) {
         char ch = fmt[i];
@@ -144,7 +158,10 @@ struct writeout *writeout_parse(const char *fmt, size_t len,
                 for (size_t j = 0; j < k; j++) /* one line: no control bytes */
                     if ((unsigned char)shown[j] < 0x20 || shown[j] == 0x7f)
                         shown[j] = '?';
-                warn(ud, shown);
+                if (!seen(&warned, shown)) {
+                    buf_append(&warned, shown, k + 1); /* if out of memory: warned again */
+                    warn(ud, shown);
+                }
             }
             i = (size_t)(end - fmt) + 1;
         } else if (ch == '\\' && i + 1 < len && strchr("ntr\\", fmt[i + 1]) && fmt[i + 1]) {
@@ -156,6 +173,7 @@ struct writeout *writeout_parse(const char *fmt, size_t len,
             i++;
         }
     }
+    buf_free(&warned);
     return w;
 }
 
@@ -182,7 +200,10 @@ static int append_value(struct buf *b, const struct writeout_values *v, int var,
         const char *s = *(const char *const *)f;
         if (s == NULL)
             s = "";
-        return json ? output_json_string(b, (const uint8_t *)s, strlen(s)) : append_str(b, s);
+        /* Outside JSON, control bytes escaped: the close reason and the subprotocol are the
+         * server's text, and should not put ESC or line breaks into a terminal or a log. */
+        return json ? output_json_string(b, (const uint8_t *)s, strlen(s))
+                    : status_escape(b, (const uint8_t *)s, strlen(s), strlen(s));
     }
     case WO_DBL: {
         double d = *(const double *)f;

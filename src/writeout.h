@@ -5,7 +5,9 @@
  * Format: text is copied; "%{name}" is a variable's value; "%%" is '%'; "\n", "\t", "\r" and
  * "\\" are escapes. "%{stdout}" and "%{stderr}" switch where the following text goes (stdout at
  * first). A '%' or '\' not followed by one of those is copied as is, as is a "%{" without its
- * '}'. An unknown variable is reported once (the warn callback) and renders as nothing.
+ * '}'. An unknown variable is reported once per name (the warn callback) and renders as nothing.
+ * Strings (%{close_reason}, %{subprotocol}, %{errormsg}, %{url}) are shown with control bytes
+ * escaped (status_escape()), as JSON strings inside %{json}.
  *
  * Pure: no I/O, no printing. Rendering appends to two caller buffers.
  */
@@ -30,7 +32,7 @@ struct writeout_values {
     int exitcode;
     const char *errormsg;
     double ping_rtt;
-    const char *url;
+    const char *url; /* the URL given (redacted), not a redirect's: curl's %{url} */
     long num_redirects;
 };
 
@@ -38,8 +40,8 @@ struct writeout;
 
 /*
  * Parse fmt (len bytes, may hold NUL bytes, which are copied). warn (may be NULL) is called
- * with each unknown variable's name (NUL-terminated, valid during the call). Returns the parsed
- * format (free with writeout_free()), or NULL when out of memory.
+ * once with each unknown variable's name (NUL-terminated, valid during the call). Returns the
+ * parsed format (free with writeout_free()), or NULL when out of memory.
  */
 struct writeout *writeout_parse(const char *fmt, size_t len,
                                 void (*warn)(void *ud, const char *name), void *ud);

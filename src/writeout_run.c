@@ -6,9 +6,14 @@
  * counters and the outcome; the formatting itself is writeout.c's.
  */
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -103,19 +108,65 @@ static double secs(int64_t us)
     return us > 0 ? (double)us / 1e6 : 0;
 }
 
-static void write_all(int fd, const struct buf *b)
+/* How long the write-out may wait for a stalled reader once the run is over (ms): 2 s, or what
+ * is left of --timeout when that is less, but never under WO_MIN_WAIT_MS. */
+enum { WO_MAX_WAIT_MS = 2000, WO_MIN_WAIT_MS = 200 };
+
+static int64_t write_deadline(const struct app *a)
+{
+    int64_t now = conn_now(), end = now + WO_MAX_WAIT_MS;
+    if (a->overall_deadline >= 0 && a->overall_deadline < end)
+        end = a->overall_deadline;
+    return end < now + WO_MIN_WAIT_MS ? now + WO_MIN_WAIT_MS : end;
+}
+
+/*
+ * Write b to fd (stdout or stderr) without ever blocking past deadline (conn_now() ms): a
+ * reader that stopped reading must not hold wsc past --timeout. POLLOUT, then at most PIPE_BUF
+ * bytes (a pipe takes them whole once POLLOUT says so; a socket is written with MSG_DONTWAIT),
+ * EAGAIN (an O_NONBLOCK descriptor) only waits again. Returns 0, or -1 (errno set; ETIMEDOUT
+ * at the deadline).
+ */
+static int write_all(int fd, const struct buf *b, int64_t deadline)
 {
     const uint8_t *p = buf_head(b);
     size_t left = b->len;
+    bool sock = true;
     while (left > 0) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR)
+        int64_t wait = deadline - conn_now();
+        if (wait <= 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        int r = poll(&pfd, 1, (int)wait);
+        if (r < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
-            return; /* nowhere to report it: the exit code stands */
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            continue; /* the deadline check above ends it */
+        size_t chunk = left < PIPE_BUF ? left : PIPE_BUF;
+        ssize_t n = -1;
+        if (sock) {
+            n = send(fd, p, chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n < 0 && errno == ENOTSOCK)
+                sock = false;
+        }
+        if (!sock)
+            n = write(fd, p, chunk);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            errno = EIO;
+            return -1;
+        }
         p += n;
         left -= (size_t)n;
     }
+    return 0;
 }
 
 void writeout_run_emit(struct app *a, int rc, const char *why)
@@ -155,8 +206,13 @@ void writeout_run_emit(struct app *a, int rc, const char *why)
     if (writeout_render(a->wo.fmt, &v, &out, &err) < 0)
         log_error("--write-out: out of memory");
     fflush(stdout);
-    write_all(STDOUT_FILENO, &out);
-    write_all(STDERR_FILENO, &err);
+    /* stdout's own flags back first (output.c may have set O_NONBLOCK on fd 1 itself). */
+    output_restore();
+    int64_t deadline = write_deadline(a);
+    if (write_all(STDOUT_FILENO, &out, deadline) < 0)
+        log_error("--write-out: could not write to stdout: %s",
+                  errno == ETIMEDOUT ? "the reader is not reading" : strerror(errno));
+    write_all(STDERR_FILENO, &err, deadline); /* when stderr fails, nowhere to say it */
     buf_free(&out);
     buf_free(&err);
     free(url);

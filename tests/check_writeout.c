@@ -75,7 +75,7 @@ static const struct {
     {"%{http_code}", "101"},
     {"%{subprotocol}", "chat"},
     {"%{close_code}", "1000"},
-    {"%{close_reason}", "bye \"now\"\n"},
+    {"%{close_reason}", "bye \"now\"\\n"}, /* control bytes escaped outside %{json} */
     {"%{messages_sent}", "3"},
     {"%{messages_received}", "4"},
     {"%{messages_matched}", "2"},
@@ -160,6 +160,34 @@ START_TEST(render_unknown_variable_warns_at_parse)
     ck_assert_str_eq(out, "[]"); /* names are case-sensitive, no spaces: nothing shown */
     ck_assert_int_eq(w2.n, 3);
     ck_assert_str_eq(w2.last, " http_code");
+    free(out);
+    free(err);
+}
+END_TEST
+
+START_TEST(render_unknown_variable_warns_once_per_name)
+{
+    struct warns w = {0};
+    const char *f = "%{nope}%{nope}%{other}%{nope}%{other}";
+    struct writeout *wo = writeout_parse(f, strlen(f), on_warn, &w);
+    ck_assert_ptr_nonnull(wo);
+    ck_assert_int_eq(w.n, 2);
+    ck_assert_str_eq(w.last, "other");
+    writeout_free(wo);
+}
+END_TEST
+
+/* The server's text (close reason, subprotocol) cannot put ESC or line breaks into a log. */
+START_TEST(render_server_strings_escaped)
+{
+    struct writeout_values v = vals;
+    v.close_reason = "a\x1b[31mred\r\nb\x7f \xc3\xa9";
+    v.subprotocol = "p\n\x1b]0;t\x07";
+    char *out, *err;
+    struct warns w = {0};
+    const char *f = "%{close_reason}|%{subprotocol}";
+    render(f, strlen(f), &v, &out, &err, &w);
+    ck_assert_str_eq(out, "a\\e[31mred\\r\\nb\\x7f \xc3\xa9|p\\n\\e]0;t\\x07");
     free(out);
     free(err);
 }
@@ -285,6 +313,8 @@ static Suite *writeout_suite(void)
     tc = tcase_create("writeout_parse");
     tcase_add_test(tc, render_unknown_variable_warns_at_parse);
     tcase_add_test(tc, render_unknown_name_control_bytes_hidden);
+    tcase_add_test(tc, render_unknown_variable_warns_once_per_name);
+    tcase_add_test(tc, render_server_strings_escaped);
     tcase_add_test(tc, free_null_is_noop);
     suite_add_tcase(s, tc);
 

@@ -170,3 +170,26 @@ wsc_run -m keep -w 1 --write-out '\n%{messages_received} %{messages_matched}' \
 expect_rc 0
 expect_out 'keep 1\nkeep 3\n\n3 2'
 t_end
+
+t_begin "match: --count 2, one message that matches, then a close: 43 (early close), not 44"
+wsc_run -E '^ok' --count 2 "$U/send?msg=ok1"
+expect_rc 43
+expect_out 'ok1\n'
+expect_err_lacks 'matched'
+wsc_run -E '^ok' --count 2 --timeout 1 -x hi "$U/reply?reply=ok1"
+expect_rc 28
+t_end
+
+t_begin "match: -i without -m/-E and --expect-first without a match option are usage errors (2)"
+wsc_run -i "$U/silent"
+expect_rc 2
+expect_err_contains '-i/--ignore-case needs'
+wsc_run -i --jq . "$U/silent"
+expect_rc 2
+wsc_run --expect-first "$U/silent"
+expect_rc 2
+expect_err_contains '--expect-first needs'
+wsc_run --jq-output -m x "$U/silent"
+expect_rc 2
+expect_err_contains '--jq-output needs --jq'
+t_end

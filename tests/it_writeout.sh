@@ -117,10 +117,12 @@ expect_rc 0
 expect_out_contains '1001 [going away] 0'
 t_end
 
-t_begin "writeout: keep-alive ping round trip"
-wsc_run --ping-interval 0.2 -w 0.7 --write-out '%{ping_rtt}\n' "ws://localhost:$PLAIN/echo"
+t_begin "writeout: keep-alive ping round trip: the pong's, over 0, well under the 0.3 s interval"
+# 0 when no pong was timed; a time taken from the connection or the interval's start would be
+# 0.3 s or more. Loopback's round trip is far under 0.25 s even on a busy machine.
+wsc_run --ping-interval 0.3 -w 1 --write-out '%{ping_rtt}\n' "ws://localhost:$PLAIN/echo"
 expect_rc 0
-expect_that 'awk "{ exit !(\$1 > 0 && \$1 < 1) }" "$OUT"' "ping_rtt: $(_show "$(cat "$OUT")")"
+expect_that 'awk "{ exit !(NR == 1 && \$1 > 0 && \$1 < 0.25) }" "$OUT"' "ping_rtt: $(_show "$(cat "$OUT")")"
 t_end
 
 t_begin "writeout: no ping, no subprotocol: 0 and empty"
@@ -141,6 +143,23 @@ t_begin "writeout: --timeout: exit 28 with its message, written once"
 wsc_run --timeout 0.5 -w -1 --write-out '%{exitcode}|%{errormsg}|%{http_code}\n' "ws://localhost:$PLAIN/echo"
 expect_rc 28
 expect_out '28|timed out after 0.5 s (--timeout)|101\n'
+t_end
+
+t_begin "writeout: a stalled stdout reader: wsc ends soon after --timeout, and says it"
+# The pipe (1 MiB) is full and its reader sleeps 6 s: the write-out must not wait for it.
+start=$EPOCHREALTIME
+"$WSC" --timeout 2 -w -1 --write-out '%{exitcode} WRITEOUT\n' \
+	"ws://127.0.0.1:$PLAIN/send?n=20000&size=10000" </dev/null 2>"$TMP/stall.err" \
+	> >(sleep 6; exec cat >/dev/null) &
+W=$!
+_PIDS+=("$W")
+wait "$W"
+RC=$?
+ELAPSED=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+ERR=$TMP/stall.err
+expect_rc 28
+expect_err_contains "--write-out: could not write to stdout"
+expect_elapsed_below 4
 t_end
 
 # The REPL (in a terminal: tests/repl_lib.sh's tmux) writes it once, when it exits.
