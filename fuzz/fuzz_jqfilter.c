@@ -26,7 +26,9 @@ static const char *const progs[] = {
     "strings | test(\"a.*b\")",
     "numbers | . * 2",
     "[.. | scalars] | length",
-    "first(.[]?), limit(2; ..)",
+    /* Not "first(...)"/"limit(...)": libjq 1.6 leaks on label/break, which both use (fixed in
+     * jq 1.7); that is the user's program, not the server's input. See wsc(1), --jq. */
+    "[.[]?][:2], [..][:2]",
     "try error catch .",
     "if type == \"number\" then halt_error(1) elif type == \"string\" then halt else . end",
 };

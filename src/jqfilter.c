@@ -26,6 +26,7 @@
 
 #include <jq.h>
 #include <jv.h>
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,43 +220,155 @@ void jqfilter_free(struct jqfilter *f)
     free(f);
 }
 
-/* libjq 1.6 leaks a string that follows another value with no ',' or ':' between them inside
- * an array or object (`[1"abc"]`; parser value() returns its error without freeing it): a hostile
- * peer could grow wsc by a message's size per message. Such a text is not JSON, so it is refused
- * here first; a scan of the structure only (strings skipped, escapes honoured). 1 when a string
- * follows a value inside a container. */
-static int string_after_value(const uint8_t *p, size_t n)
-{
-    size_t depth = 0;
-    int after_value = 0, in_lit = 0;
+/*
+ * libjq 1.6's parser leaks on some malformed texts (a string right after a value inside a
+ * container, `[1"abc"]`; a stray closing bracket before an object, `]{"a":1}`; ...): a hostile
+ * peer could grow wsc by a message's size per message. So a message goes to jv_parse_sized()
+ * only once it is known to be one JSON text (RFC 8259: one value, surrounded by whitespace),
+ * checked here without allocating; anything else is "not JSON", which is what jq would say too.
+ * Nesting deeper than JSON_MAX_DEPTH is refused as well (jq's parser stops at 256).
+ */
+#define JSON_MAX_DEPTH 256
 
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if (c == '"') {
-            if ((after_value || in_lit) && depth > 0)
-                return 1;
-            for (i++; i < n && p[i] != '"'; i++)
-                if (p[i] == '\\')
-                    i++;
-            after_value = 1;
-            in_lit = 0;
-            continue;
-        }
-        int structural = c == '[' || c == '{' || c == ']' || c == '}' || c == ',' || c == ':';
-        if (!structural && c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-            in_lit = 1; /* a number or literal: a value once it ends */
-            continue;
-        }
-        if (in_lit)
-            after_value = 1, in_lit = 0;
-        if (c == '[' || c == '{')
-            depth++, after_value = 0;
-        else if (c == ']' || c == '}')
-            depth -= depth > 0, after_value = 1;
-        else if (c == ',' || c == ':')
-            after_value = 0;
+struct json_scan {
+    const uint8_t *p, *end;
+};
+
+static void json_ws(struct json_scan *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+        s->p++;
+}
+
+static int json_digits(struct json_scan *s)
+{
+    const uint8_t *start = s->p;
+
+    while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+        s->p++;
+    return s->p > start ? 0 : -1;
+}
+
+static int json_number(struct json_scan *s)
+{
+    if (s->p < s->end && *s->p == '-')
+        s->p++;
+    if (s->p < s->end && *s->p == '0')
+        s->p++;
+    else if (json_digits(s) < 0)
+        return -1;
+    if (s->p < s->end && *s->p == '.') {
+        s->p++;
+        if (json_digits(s) < 0)
+            return -1;
+    }
+    if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+        s->p++;
+        if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+            s->p++;
+        if (json_digits(s) < 0)
+            return -1;
     }
     return 0;
+}
+
+/* A string; s->p is on its opening quote. The bytes are valid UTF-8 already (a text message). */
+static int json_string(struct json_scan *s)
+{
+    for (s->p++; s->p < s->end; s->p++) {
+        uint8_t c = *s->p;
+        if (c == '"') {
+            s->p++;
+            return 0;
+        }
+        if (c < 0x20)
+            return -1;
+        if (c == '\\') {
+            if (++s->p >= s->end)
+                return -1;
+            if (*s->p == 'u') {
+                for (int k = 0; k < 4; k++)
+                    if (++s->p >= s->end || !isxdigit(*s->p))
+                        return -1;
+            } else if (!strchr("\"\\/bfnrt", *s->p) || *s->p == '\0') {
+                return -1;
+            }
+        }
+    }
+    return -1;
+}
+
+static int json_literal(struct json_scan *s, const char *word)
+{
+    size_t n = strlen(word);
+
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+        return -1;
+    s->p += n;
+    return 0;
+}
+
+static int json_value(struct json_scan *s, int depth)
+{
+    json_ws(s);
+    if (s->p >= s->end)
+        return -1;
+    switch (*s->p) {
+    case '"':
+        return json_string(s);
+    case 't':
+        return json_literal(s, "true");
+    case 'f':
+        return json_literal(s, "false");
+    case 'n':
+        return json_literal(s, "null");
+    case '[':
+    case '{': {
+        uint8_t close = *s->p == '[' ? ']' : '}';
+        if (depth >= JSON_MAX_DEPTH)
+            return -1;
+        s->p++;
+        json_ws(s);
+        if (s->p < s->end && *s->p == close) {
+            s->p++;
+            return 0;
+        }
+        for (;;) {
+            if (close == '}') {
+                json_ws(s);
+                if (s->p >= s->end || *s->p != '"' || json_string(s) < 0)
+                    return -1;
+                json_ws(s);
+                if (s->p >= s->end || *s->p++ != ':')
+                    return -1;
+            }
+            if (json_value(s, depth + 1) < 0)
+                return -1;
+            json_ws(s);
+            if (s->p >= s->end)
+                return -1;
+            if (*s->p == close) {
+                s->p++;
+                return 0;
+            }
+            if (*s->p++ != ',')
+                return -1;
+        }
+    }
+    default:
+        return json_number(s);
+    }
+}
+
+/* 1 when p[0..n) is exactly one JSON text. */
+static int is_one_json_text(const uint8_t *p, size_t n)
+{
+    struct json_scan s = {p, p + n};
+
+    if (json_value(&s, 0) < 0)
+        return 0;
+    json_ws(&s);
+    return s.p == s.end;
 }
 
 /* The write function of f->dumpf: into the current run's out. Always "writes" everything, so
@@ -291,8 +404,8 @@ int jqfilter_run(struct jqfilter *f, const uint8_t *data, size_t len, struct buf
         return JQF_NOT_JSON; /* jv_parse_sized() takes an int */
     if (len > 0 && memchr(data, '\0', len) != NULL)
         return JQF_NOT_JSON; /* JSON has no raw NUL, and jq 1.6's parser stops reading at one */
-    if (string_after_value(data, len))
-        return JQF_NOT_JSON;
+    if (!is_one_json_text(data, len))
+        return JQF_NOT_JSON; /* and libjq's parser never sees a malformed text */
     if (len + 1 > f->scratch_cap) {
         char *p = realloc(f->scratch, len + 1);
         if (p == NULL) {
