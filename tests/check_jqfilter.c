@@ -82,11 +82,45 @@ END_TEST
 START_TEST(not_json)
 {
     static const char *msgs[] = {
-        "",     "   ", "hello",      "{\"a\":1} x", "{\"a\":1}{\"a\":2}", "1 2", "{\"a\":",
-        "[1,]", "'a'", "{\"a\":1}}", "nul",
+        "",
+        "   ",
+        "hello",
+        "{\"a\":1} x",
+        "{\"a\":1}{\"a\":2}",
+        "1 2",
+        "{\"a\":",
+        "[1,]",
+        "'a'",
+        "{\"a\":1}}",
+        "nul",
+        /* RFC 8259 to the letter: none of these reaches libjq's parser */
+        "]{\"a\":1}",
+        "01",
+        "1.",
+        ".5",
+        "-",
+        "1e",
+        "+1",
+        "nan",
+        "\"\\x\"",
+        "\"\\u12\"",
+        "\"a\tb\"",
+        "{1:2}",
+        "{\"a\"}",
+        "[1 2]",
+        "truex",
+        "[,1]",
     };
     for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++)
         ck_assert_msg(run1(".", msgs[i]) == JQF_NOT_JSON, "'%s'", msgs[i]);
+    static const char *good[] = {
+        " {\"a\" : [1, -0, 2.5e-3, 1E+2, \"x\\u00e9\\n\\/\", true, false, null, {}, []]} ",
+        "0",
+        "\"\"",
+        "[[[]]]",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        ck_assert_msg(run1(".", good[i]) == JQF_KEEP, "'%s'", good[i]);
 
     /* bytes after a NUL are still part of the message: not JSON */
     struct jqfilter *f = compile_ok(".");
