@@ -18,38 +18,14 @@ set -eu
 
 BENCH=$(cd "$(dirname "$0")" && pwd)
 TOP=$(dirname "$BENCH")
-PY=/usr/bin/python3
-REPEAT=${BENCH_REPEAT:-3}
+NAME=jq
+. "$BENCH/lib.sh"
 FILTER=${BENCH_JQ_FILTER:-'select(.n % 2 == 0)'}
 COUNT=1000000
-
-die() {
-    echo "bench/jq: $*" >&2
-    exit 2
-}
-
-[ -n "${WSC:-}" ] || die "WSC is not set (WSC=/abs/path/wsc bench/jq.sh)"
-[ -x "$WSC" ] || die "WSC=$WSC is not an executable file"
 command -v jq >/dev/null 2>&1 || die "jq not found (apt-get install jq)"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/wsc-bench-jq.XXXXXX")
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-    for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
-"$PY" "$BENCH/sender.py" >"$TMP/sender.out" 2>"$TMP/sender.err" &
-PIDS="$PIDS $!"
-i=0
-while ! grep -q '^PORT ' "$TMP/sender.out" 2>/dev/null; do
-    i=$((i + 1))
-    [ $i -lt 400 ] || die "sender.py did not start: $(cat "$TMP/sender.err")"
-    sleep 0.05
-done
-URL=ws://127.0.0.1:$(sed -n 's/^PORT //p' "$TMP/sender.out")/J
+start_sender
+URL=ws://127.0.0.1:$SENDER_PORT/J
 
 # timed CMD: run the shell command CMD REPEAT times (stdout to /dev/null); median wall seconds.
 timed() {

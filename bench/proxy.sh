@@ -10,27 +10,10 @@
 set -eu
 
 BENCH=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
-REPEAT=${BENCH_REPEAT:-3}
+NAME=proxy
+. "$BENCH/lib.sh"
 WANT=$((1024 * (1048576 + 1)))
-
-die() {
-    echo "bench/proxy: $*" >&2
-    exit 2
-}
-
-[ -n "${WSC:-}" ] || die "WSC is not set (WSC=/abs/path/wsc bench/proxy.sh)"
-[ -x "$WSC" ] || die "WSC=$WSC is not an executable file"
 command -v tinyproxy >/dev/null 2>&1 || die "tinyproxy not found (apt-get install tinyproxy)"
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/wsc-bench-proxy.XXXXXX")
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-    for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
 
 free_port() {
     "$PY" -c 'import socket
@@ -53,15 +36,8 @@ sys.exit(1)
 EOF
 }
 
-"$PY" "$BENCH/sender.py" >"$TMP/sender.out" 2>"$TMP/sender.err" &
-PIDS="$PIDS $!"
-i=0
-while ! grep -q '^PORT ' "$TMP/sender.out" 2>/dev/null; do
-    i=$((i + 1))
-    [ $i -lt 200 ] || die "sender.py did not start: $(cat "$TMP/sender.err")"
-    sleep 0.05
-done
-SP=$(sed -n 's/^PORT //p' "$TMP/sender.out")
+start_sender
+SP=$SENDER_PORT
 
 TP=$(free_port)
 cat >"$TMP/tinyproxy.conf" <<EOF
